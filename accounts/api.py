@@ -1,0 +1,83 @@
+from django.contrib.auth.password_validation import password_validators_help_texts
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from accounts.models import Role, User
+from accounts.services import user_create
+from agents.models import Agent
+from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from clients.models import Client
+from processes.models import Process
+
+
+class UserSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(
+        write_only=True, style={"input_type": "password"}, help_text=" ".join(password_validators_help_texts())
+    )
+    role = serializers.ChoiceField(choices=Role.choices)
+    client = ScopedSlugRelatedField(
+        model=Client, allow_null=True, required=False, help_text="Client code; required for role client."
+    )
+    agent = ScopedSlugRelatedField(
+        model=Agent, allow_null=True, required=False, help_text="Agent code; for role agent."
+    )
+    clients = ScopedSlugRelatedField(
+        model=Client,
+        source="assigned_clients",
+        many=True,
+        required=False,
+        help_text="For role ops_manager: the clients they are limited to (empty = all).",
+    )
+    processes = ScopedSlugRelatedField(
+        model=Process,
+        source="assigned_processes",
+        many=True,
+        required=False,
+        help_text="For role qa_analyst: the processes they audit.",
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "password",
+            "role",
+            "client",
+            "agent",
+            "email",
+            "first_name",
+            "last_name",
+            "clients",
+            "processes",
+            "is_active",
+        ]
+        read_only_fields = ["is_active"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["role"] = "admin" if instance.is_superuser else instance.role
+        return data
+
+    def create(self, validated_data):
+        validated_data["clients"] = validated_data.pop("assigned_clients", [])
+        validated_data["processes"] = validated_data.pop("assigned_processes", [])
+        return user_create(actor=self.context["request"].user, **validated_data)
+
+
+class UserViewSet(ScopedViewSet):
+    """Portal logins and their roles (GET, POST). Passwords are write-only."""
+
+    queryset = User.objects.select_related("client", "agent").prefetch_related("assigned_clients", "assigned_processes")
+    serializer_class = UserSerializer
+    lookup_field = "username"
+    lookup_value_regex = r"[\w.@+-]+"
+    http_method_names = ["get", "post", "head", "options"]
+    capabilities = {"list": "users.view", "retrieve": "users.view"}
+    capability = "users.manage"
+    filterset_fields = ["role", "is_active"]
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token (repeated failures lock out)."""
+
+    public = True

@@ -1,0 +1,27 @@
+from django.urls import reverse
+
+from accounts.permissions import has_capability
+
+# (label, url name, capability, icon)
+NAVIGATION = [
+    ("Home", "home", "home.view", "house"),
+    ("Clients", "clients:list", "clients.view", "building"),
+    ("Processes", "processes:list", "processes.view", "diagram-3"),
+    ("Teams", "agents:team_list", "teams.view", "people"),
+    ("Agents", "agents:list", "agents.view", "person-badge"),
+    ("Users", "accounts:user_list", "users.view", "person-gear"),
+]
+
+
+def navigation(request):
+    """The navigation entries the signed-in user's role may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, capability, icon in NAVIGATION:
+        if has_capability(user, capability):
+            url = reverse(name)
+            active = request.path == url if name == "home" else request.path.startswith(url)
+            items.append({"label": label, "url": url, "icon": icon, "active": active})
+    return {"nav_items": items}

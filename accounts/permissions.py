@@ -1,0 +1,33 @@
+"""What each role may do (ROLES.md), as named capabilities. The default is deny.
+
+Pages and API views name the capability they need (`capability = "agents.view"`, or one per
+action); the shared base classes check it before looking anything up, so a role without the
+right gets 403 whatever the object, and the object lookup itself is scoped (404 outside).
+"""
+
+from accounts.scoping import ADMIN, AGENT, CLIENT, OPS_MANAGER, QA_ANALYST, TEAM_LEADER, effective_role
+
+ALL_ROLES = frozenset({ADMIN, OPS_MANAGER, TEAM_LEADER, QA_ANALYST, AGENT, CLIENT})
+STAFF_ROLES = ALL_ROLES - {CLIENT}
+MANAGERS = frozenset({ADMIN, OPS_MANAGER})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "home.view": ALL_ROLES,
+    "account.self": ALL_ROLES,
+    "clients.view": ALL_ROLES,
+    "clients.manage": MANAGERS,
+    "processes.view": ALL_ROLES,
+    "processes.manage": MANAGERS,
+    "teams.view": STAFF_ROLES,
+    "teams.manage": MANAGERS,
+    "agents.view": STAFF_ROLES,
+    "agents.manage": MANAGERS,
+    "users.view": MANAGERS,
+    "users.manage": MANAGERS,
+}
+
+
+def has_capability(user, capability: str) -> bool:
+    if capability not in CAPABILITIES:
+        raise KeyError(f"Unknown capability {capability!r}: add it to accounts.permissions.CAPABILITIES.")
+    return effective_role(user) in CAPABILITIES[capability]

@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import TokenView, UserViewSet
+from accounts.urls import auth_urlpatterns
+from accounts.views import HomeView
+from agents.api import AgentViewSet, TeamViewSet
+from bpo_portal.codes import CodeConverter
+from bpo_portal.health import health_status
+from clients.api import ClientViewSet
+from processes.api import ProcessViewSet
+
+register_converter(CodeConverter, "code")
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.include_format_suffixes = False
+router.register("clients", ClientViewSet, basename="client")
+router.register("processes", ProcessViewSet, basename="process")
+router.register("teams", TeamViewSet, basename="team")
+router.register("agents", AgentViewSet, basename="agent")
+router.register("users", UserViewSet, basename="user")
+
+
+def healthz(request):
+    """Liveness and database check for load balancers and docker-compose (no data revealed)."""
+    status = health_status()
+    return JsonResponse({"status": status["status"], "database": status["database"]})
+
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("", include(auth_urlpatterns)),
+    path("account/", include("accounts.urls")),
+    path("clients/", include("clients.urls")),
+    path("processes/", include("processes.urls")),
+    path("", include("agents.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,153 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from accounts.scoping import ScopedQuerySet
+from bpo_portal.codes import CodedModelMixin, code_field, unique_code_ci
+from bpo_portal.timezones import validate_timezone
+
+
+class Channel(models.TextChoices):
+    VOICE = "voice", "Voice"
+    CHAT = "chat", "Chat"
+    EMAIL = "email", "Email"
+    BACKOFFICE = "backoffice", "Back office"
+
+
+class SLFormula(models.TextChoices):
+    """How abandoned contacts count in the service level (KPIS.md, "Rates and averages")."""
+
+    STANDARD = "standard", "Standard: answered within ÷ (answered + abandoned)"
+    EXCLUDE_EARLY_ABANDONS = (
+        "exclude_early_abandons",
+        "Exclude early abandons: answered within ÷ (answered + abandoned − abandoned within)",
+    )
+    EARLY_ABANDONS_COUNT_GOOD = (
+        "early_abandons_count_good",
+        "Early abandons count good: (answered within + abandoned within) ÷ (answered + abandoned)",
+    )
+
+
+class Process(CodedModelMixin, models.Model):
+    """One line of work done for a client (e.g. ACME's inbound voice support), with KPI settings."""
+
+    code = code_field()
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="processes")
+    name = models.CharField(max_length=200)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    timezone = models.CharField(
+        max_length=64,
+        validators=[validate_timezone],
+        help_text="Local days for KPIs are days in this IANA time zone. Defaults to the client's.",
+    )
+    sl_threshold_seconds = models.PositiveIntegerField(
+        default=20,
+        validators=[MinValueValidator(0), MaxValueValidator(86400)],
+        help_text="Answered within this many seconds counts towards the service level.",
+    )
+    short_abandon_seconds = models.PositiveIntegerField(
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(3600)],
+        help_text="Abandons quicker than this are mis-dials, left out of every figure.",
+    )
+    fcr_window_days = models.PositiveIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="A repeat contact within this many days means the first was not resolved.",
+    )
+    sl_formula = models.CharField(max_length=32, choices=SLFormula.choices, default=SLFormula.STANDARD)
+    tat_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
+        help_text="Back-office turnaround target in hours.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "processes"
+        constraints = [unique_code_ci("process", "process")]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("processes:detail", kwargs={"code": self.code})
+
+
+class Metric(models.TextChoices):
+    """KPIs an SLA target can be set on (KPIS.md), with their units."""
+
+    SERVICE_LEVEL = "service_level", "Service level (%)"
+    ABANDON_RATE = "abandon_rate", "Abandon rate (%)"
+    AHT = "aht", "Average handle time (s)"
+    ASA = "asa", "Average speed of answer (s)"
+    FCR = "fcr", "First contact resolution (%)"
+    CSAT = "csat", "CSAT top-2-box (%)"
+    CSAT_MEAN = "csat_mean", "CSAT mean (1-5)"
+    QA_SCORE = "qa_score", "Quality score (0-100)"
+    TAT_COMPLIANCE = "tat_compliance", "Turnaround compliance (%)"
+
+
+PERCENT_METRICS = {
+    Metric.SERVICE_LEVEL,
+    Metric.ABANDON_RATE,
+    Metric.FCR,
+    Metric.CSAT,
+    Metric.QA_SCORE,
+    Metric.TAT_COMPLIANCE,
+}
+
+
+class Comparator(models.TextChoices):
+    AT_LEAST = ">=", "at least (≥)"
+    AT_MOST = "<=", "at most (≤)"
+
+
+class SLATarget(models.Model):
+    """A contractual target on one KPI of a process, and the service credit owed when missed."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="sla_targets")
+    metric = models.CharField(max_length=32, choices=Metric.choices)
+    comparator = models.CharField(max_length=2, choices=Comparator.choices)
+    target = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    credit_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Service credit owed when the target is missed, as % of the month's fee.",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_via = "process"
+
+    class Meta:
+        ordering = ["process__code", "metric"]
+        verbose_name = "SLA target"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "metric"],
+                name="slatarget_one_per_metric",
+                violation_error_message="This process already has a target for this metric.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.process.code}: {self.metric} {self.comparator} {self.target}"
+
+    def clean(self):
+        if self.target is None or not self.metric:
+            return
+        if self.metric in PERCENT_METRICS and self.target > 100:
+            raise ValidationError({"target": "A percentage target must be between 0 and 100."})
+        if self.metric == Metric.CSAT_MEAN and not (1 <= self.target <= 5):
+            raise ValidationError({"target": "A CSAT mean target must be between 1 and 5."})

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from processes import views
+
+app_name = "processes"
+urlpatterns = [
+    path("", views.ProcessListView.as_view(), name="list"),
+    path("new/", views.ProcessCreateView.as_view(), name="create"),
+    path("<code:code>/", views.ProcessDetailView.as_view(), name="detail"),
+    path("<code:code>/edit/", views.ProcessUpdateView.as_view(), name="edit"),
+]

@@ -1,0 +1,119 @@
+from django.db import transaction
+from django.urls import reverse
+
+from agents.models import Agent
+from bpo_portal.pages import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedUpdateView
+from processes.forms import ProcessForm, SLATargetFormSet
+from processes.models import Channel, Process
+from processes.selectors import process_list
+from processes.services import process_create, process_update
+
+
+class ProcessListView(ScopedListView):
+    model = Process
+    capability = "processes.view"
+    template_name = "processes/process_list.html"
+    search_fields = ("code", "name", "client__code", "client__name")
+
+    def base_queryset(self):
+        return process_list(user=self.request.user)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        channel = self.request.GET.get("channel")
+        if channel in Channel.values:
+            queryset = queryset.filter(channel=channel)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["channels"] = Channel.choices
+        context["channel"] = self.request.GET.get("channel", "")
+        context["can_manage"] = self.can("processes.manage")
+        return context
+
+
+class ProcessDetailView(ScopedDetailView):
+    model = Process
+    capability = "processes.view"
+    template_name = "processes/process_detail.html"
+
+    def get_queryset(self):
+        return process_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_manage"] = self.can("processes.manage")
+        if self.can("agents.view"):
+            context["agents"] = self.scoped(Agent).filter(processes=self.object).select_related("team").order_by("code")
+        return context
+
+
+class _ProcessFormMixin:
+    model = Process
+    form_class = ProcessForm
+    capability = "processes.manage"
+    template_name = "processes/process_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "targets" not in context:
+            context["targets"] = SLATargetFormSet(instance=getattr(self, "object", None) or Process())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object() if self.kwargs.get("code") else None
+        form = self.get_form()
+        targets = SLATargetFormSet(request.POST, instance=self.object or Process(), prefix="sla_targets")
+        if form.is_valid() and targets.is_valid():
+            self.targets = targets
+            return self.form_valid(form)
+        return self.render_to_response(self.get_context_data(form=form, targets=targets))
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form, targets=self.targets))
+
+    def target_data(self) -> list[dict]:
+        return [
+            {name: data[name] for name in ("metric", "comparator", "target", "credit_percent")}
+            for data in self.targets.cleaned_data
+            if data and not data.get("DELETE")
+        ]
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+class ProcessCreateView(_ProcessFormMixin, ScopedCreateView):
+    cancel_url_name = "processes:list"
+    success_message = "Process {object.code} created."
+    extra_context = {"title": "New process"}
+
+    def get_initial(self):
+        initial = super().get_initial()
+        client = self.request.GET.get("client")
+        if client:
+            initial["client"] = self.scoped(Process.client.field.related_model).filter(code=client).first()
+        return initial
+
+    def save_with_service(self, form):
+        data = dict(form.cleaned_data)
+        with transaction.atomic():
+            return process_create(actor=self.request.user, sla_targets=self.target_data(), **data)
+
+
+class ProcessUpdateView(_ProcessFormMixin, ScopedUpdateView):
+    success_message = "Process {object.code} saved."
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = f"Edit process {self.object.code}"
+        context["cancel_url"] = reverse("processes:detail", kwargs={"code": self.object.code})
+        return context
+
+    def save_with_service(self, form):
+        data = dict(form.cleaned_data)
+        data.pop("client", None)
+        return process_update(
+            actor=self.request.user, process=self.get_object(), sla_targets=self.target_data(), **data
+        )
