@@ -1,5 +1,7 @@
 from django.contrib.auth.password_validation import password_validators_help_texts
-from rest_framework import serializers
+from axes.handlers.proxy import AxesProxyHandler
+from rest_framework import serializers, status
+from rest_framework.response import Response
 from rest_framework.authtoken.views import ObtainAuthToken
 
 from accounts.models import Role, User
@@ -78,6 +80,19 @@ class UserViewSet(ScopedViewSet):
 
 
 class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (repeated failures lock out)."""
+    """Exchange a username and password for an API token.
+
+    Failed attempts count towards the same django-axes lockout as the sign-in page; a locked-out
+    username and address get 429 until the cool-off ends, even with the right password.
+    """
 
     public = True
+
+    def post(self, request, *args, **kwargs):
+        credentials = {"username": request.data.get("username", "")}
+        if not AxesProxyHandler.is_allowed(request._request, credentials):
+            return Response(
+                {"detail": "Too many failed sign-in attempts; try again later."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        return super().post(request, *args, **kwargs)

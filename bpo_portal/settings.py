@@ -135,8 +135,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
-# Files (reports, uploads) are served only through authorised views, never from a public URL.
-MEDIA_URL = None
+# Files (reports, uploads) are served only through authorised views: no URL route serves
+# MEDIA_ROOT, in development or production (MEDIA_URL is set only because Django requires one).
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -225,6 +226,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Task modules outside the apps (the apps' own tasks.py are found by autodiscovery).
+CELERY_IMPORTS = ["bpo_portal.tasks"]
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

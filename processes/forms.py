@@ -48,6 +48,12 @@ class SLATargetForm(forms.ModelForm):
         model = SLATarget
         fields = ["metric", "comparator", "target", "credit_percent"]
 
+    def has_changed(self):
+        # A blank extra row (no metric, no target) is skipped, whatever its default credit says.
+        if self.instance.pk is None:
+            return any(self.data.get(self.add_prefix(name)) for name in ("metric", "comparator", "target"))
+        return super().has_changed()
+
 
 SLATargetFormSet = forms.inlineformset_factory(
     Process,

@@ -103,3 +103,117 @@ def api_as(user) -> APIClient:
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+# --- real services ---------------------------------------------------------------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start a real Celery worker process (solo pool) on a private queue of the real Redis broker,
+    pointed at the test database. Yields (send, process); `send(name, *args)` returns an
+    AsyncResult. Needs CELERY_TEST_BROKER_URL and PostgreSQL (an in-memory SQLite test database
+    cannot be shared with another process)."""
+    import subprocess
+    import sys
+    import uuid
+
+    from celery import Celery
+    from django.db import connection
+
+    broker = os.environ.get("CELERY_TEST_BROKER_URL", "")
+    require(bool(broker), "CELERY_TEST_BROKER_URL is not set (a Redis URL for the real-worker tests)")
+    require(connection.vendor == "postgresql", "the real-worker tests need DATABASE_URL to point at PostgreSQL")
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": broker}
+    log_path = ROOT / "artifacts" / f"celery-{queue}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bpo_portal",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    sender = Celery("test-sender", broker=broker, backend=broker)
+
+    def send(name, *args, **kwargs):
+        return sender.send_task(name, args=args, kwargs=kwargs, queue=queue)
+
+    try:
+        yield send, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        sender.close()
+
+
+# --- browser ----------------------------------------------------------------------------------------
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _chromium_path() -> str | None:
+    import shutil
+
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = _chromium_path()
+    require(bool(path), "Chromium is not installed (Debian package `chromium`)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": path,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, name): a full-page PNG under SCREENSHOT_DIR (default artifacts/screenshots)."""
+    folder = ROOT / os.environ.get("SCREENSHOT_DIR", "artifacts/screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name):
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
