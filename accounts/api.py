@@ -1,8 +1,8 @@
-from django.contrib.auth.password_validation import password_validators_help_texts
 from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.password_validation import password_validators_help_texts
 from rest_framework import serializers, status
-from rest_framework.response import Response
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 
 from accounts.models import Role, User
 from accounts.services import user_create
