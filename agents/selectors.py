@@ -11,6 +11,7 @@ def team_list(*, user):
         Team.objects.filter(scope_q(Team, user))
         .select_related("leader")
         .annotate(agent_count=Count("agents", filter=Q(agents__in=visible_agents), distinct=True))
+        .order_by("code")
     )
 
 

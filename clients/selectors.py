@@ -9,6 +9,8 @@ def client_list(*, user):
     from processes.models import Process
 
     visible_processes = Process.objects.filter(scope_q(Process, user)).values("pk")
-    return Client.objects.visible_to(user).annotate(
-        process_count=Count("processes", filter=Q(processes__in=visible_processes), distinct=True)
+    return (
+        Client.objects.visible_to(user)
+        .annotate(process_count=Count("processes", filter=Q(processes__in=visible_processes), distinct=True))
+        .order_by("code")
     )

@@ -47,6 +47,14 @@ class SLATargetForm(forms.ModelForm):
     class Meta:
         model = SLATarget
         fields = ["metric", "comparator", "target", "credit_percent"]
+        widgets = {
+            "metric": forms.Select(attrs={"class": "form-select"}),
+            "comparator": forms.Select(attrs={"class": "form-select"}),
+            "target": forms.NumberInput(attrs={"class": "form-control", "step": "0.01", "min": "0"}),
+            "credit_percent": forms.NumberInput(
+                attrs={"class": "form-control", "step": "0.01", "min": "0", "max": "100"}
+            ),
+        }
 
     def has_changed(self):
         # A blank extra row (no metric, no target) is skipped, whatever its default credit says.

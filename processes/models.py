@@ -43,22 +43,28 @@ class Process(CodedModelMixin, models.Model):
         help_text="Local days for KPIs are days in this IANA time zone. Defaults to the client's.",
     )
     sl_threshold_seconds = models.PositiveIntegerField(
+        "service-level threshold (seconds)",
         default=20,
         validators=[MinValueValidator(0), MaxValueValidator(86400)],
         help_text="Answered within this many seconds counts towards the service level.",
     )
     short_abandon_seconds = models.PositiveIntegerField(
+        "short abandon (seconds)",
         default=5,
         validators=[MinValueValidator(0), MaxValueValidator(3600)],
         help_text="Abandons quicker than this are mis-dials, left out of every figure.",
     )
     fcr_window_days = models.PositiveIntegerField(
+        "FCR window (days)",
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="A repeat contact within this many days means the first was not resolved.",
     )
-    sl_formula = models.CharField(max_length=32, choices=SLFormula.choices, default=SLFormula.STANDARD)
+    sl_formula = models.CharField(
+        "service-level formula", max_length=32, choices=SLFormula.choices, default=SLFormula.STANDARD
+    )
     tat_hours = models.PositiveIntegerField(
+        "turnaround target (hours)",
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
         help_text="Back-office turnaround target in hours.",
@@ -120,6 +126,7 @@ class SLATarget(models.Model):
     comparator = models.CharField(max_length=2, choices=Comparator.choices)
     target = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     credit_percent = models.DecimalField(
+        "service credit (% of fee)",
         max_digits=5,
         decimal_places=2,
         default=Decimal("0"),
