@@ -9,6 +9,7 @@ NAVIGATION = [
     ("Processes", "processes:list", "processes.view", "diagram-3"),
     ("Teams", "agents:team_list", "teams.view", "people"),
     ("Agents", "agents:list", "agents.view", "person-badge"),
+    ("Imports", "processes:imports", "interactions.import", "upload"),
     ("Users", "accounts:user_list", "users.view", "person-gear"),
 ]
 

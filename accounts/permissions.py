@@ -24,6 +24,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "agents.manage": MANAGERS,
     "users.view": MANAGERS,
     "users.manage": MANAGERS,
+    # Raw interactions are the BPO's working data: staff only (agents: their own).
+    "interactions.view": STAFF_ROLES,
+    "interactions.import": MANAGERS,
+    "kpis.view": ALL_ROLES,
 }
 
 

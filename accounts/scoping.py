@@ -7,8 +7,10 @@ outside the caller's scope is simply not found (404): its existence is not revea
 
 The core models (Client, Process, Team, Agent, User) have a rule each, per role (ROLES.md).
 Any other model declares `scope_via`, the path of its foreign key to a core model
-(e.g. `scope_via = "process"` on an interaction), and is visible exactly when that object is.
-A model with neither is refused loudly rather than shown unfiltered.
+(e.g. `scope_via = "process"` on an interaction), and is visible exactly when that object is;
+it may narrow that further with a `scope_extra(user, role)` classmethod returning a Q (e.g. an
+agent sees only their own interactions). A model with neither is refused loudly rather than
+shown unfiltered.
 """
 
 from __future__ import annotations
@@ -157,7 +159,16 @@ def scope_q(model, user) -> Q:
     rule = _CORE_RULES.get(model._meta.label_lower)
     if rule is not None:
         return rule(user, role)
+    extra_rule = getattr(model, "scope_extra", None)
+    extra = extra_rule(user, role) if extra_rule else None
+    base = _via_q(model, user)
+    return base if extra is None else base & extra
+
+
+def _via_q(model, user) -> Q:
     path = getattr(model, "scope_via", None)
+    if path is None and hasattr(model, "scope_extra"):
+        return _EVERYTHING
     if not path:
         raise ImproperlyConfigured(
             f"{model._meta.label} has no scoping rule: give it `scope_via` (the path of its "

@@ -149,6 +149,9 @@ STORAGES = {
     },
 }
 
+# The bulk import API takes up to 10,000 records per request (a few MB of JSON).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -213,10 +216,16 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# Shared cache (import progress): Redis when there is one, else this process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -225,7 +234,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Recompute any (process, day) still marked: the safety net behind the on-commit trigger.
+    "sweep-kpi-marks": {"task": "reporting.sweep_kpi_marks", "schedule": env_int("KPI_SWEEP_SECONDS", 60, minimum=5)},
+}
 # Task modules outside the apps (the apps' own tasks.py are found by autodiscovery).
 CELERY_IMPORTS = ["bpo_portal.tasks"]
 

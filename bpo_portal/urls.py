@@ -11,7 +11,8 @@ from agents.api import AgentViewSet, TeamViewSet
 from bpo_portal.codes import CodeConverter
 from bpo_portal.health import health_status
 from clients.api import ClientViewSet
-from processes.api import ProcessViewSet
+from processes.api import InteractionBulkView, InteractionViewSet, ProcessViewSet
+from reporting.api import KpiView
 
 register_converter(CodeConverter, "code")
 
@@ -23,6 +24,7 @@ router.register("processes", ProcessViewSet, basename="process")
 router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
 router.register("users", UserViewSet, basename="user")
+router.register("interactions", InteractionViewSet, basename="interaction")
 
 
 def healthz(request):
@@ -40,6 +42,8 @@ urlpatterns = [
     path("", include("agents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/v1/interactions/bulk/", InteractionBulkView.as_view(), name="interaction-bulk"),
+    path("api/v1/kpis/", KpiView.as_view(), name="kpis"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,9 +1,14 @@
 import django_filters
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from accounts.scoping import scope_q
 from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
 from clients.models import Client
-from processes.models import Process, SLATarget
+from processes.imports import ImportFailed, import_records
+from processes.models import Interaction, Process, SLATarget
 from processes.services import process_create, process_update
 
 
@@ -71,3 +76,100 @@ class ProcessViewSet(ScopedViewSet):
     capabilities = {"list": "processes.view", "retrieve": "processes.view"}
     capability = "processes.manage"
     filterset_class = ProcessFilter
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    process = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    agent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "external_id",
+            "process",
+            "agent",
+            "channel",
+            "direction",
+            "customer_ref",
+            "arrived_at",
+            "answered_at",
+            "ended_at",
+            "talk_seconds",
+            "hold_seconds",
+            "wrap_seconds",
+            "abandoned",
+            "resolved",
+            "csat",
+            "disposition",
+            "local_date",
+        ]
+        read_only_fields = fields
+
+
+class InteractionFilter(django_filters.FilterSet):
+    process = django_filters.CharFilter(field_name="process__code", help_text="Process code.")
+    agent = django_filters.CharFilter(field_name="agent__code", help_text="Agent code.")
+    start = django_filters.DateFilter(
+        field_name="local_date", lookup_expr="gte", help_text="First local date (YYYY-MM-DD), inclusive."
+    )
+    end = django_filters.DateFilter(
+        field_name="local_date", lookup_expr="lte", help_text="Last local date (YYYY-MM-DD), inclusive."
+    )
+
+    class Meta:
+        model = Interaction
+        fields = ["process", "agent", "start", "end"]
+
+
+class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Imported interactions, newest first; dates are local dates of the process."""
+
+    queryset = Interaction.objects.select_related("process", "agent").order_by("-arrived_at", "-id")
+    serializer_class = InteractionSerializer
+    filterset_class = InteractionFilter
+    capability = "interactions.view"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.filter(scope_q(Interaction, self.request.user))
+
+
+class BulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+
+
+class BulkErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    error_count = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class InteractionBulkView(APIView):
+    """Import up to 10,000 interactions (a JSON array in the import format), all or nothing.
+
+    Re-sending a record with the same (process, external_id) updates it. Errors are listed as
+    "line N, column C: reason", N being the record's position in the array (from 1).
+    """
+
+    capability = "interactions.import"
+
+    @extend_schema(
+        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        responses={200: BulkResultSerializer, 400: BulkErrorSerializer},
+    )
+    def post(self, request):
+        try:
+            report = import_records(request.data, user=request.user)
+        except ImportFailed as failed:
+            return Response(import_error_body(failed.report), status=status.HTTP_400_BAD_REQUEST)
+        return Response({"created": report.created, "updated": report.updated})
+
+
+def import_error_body(report) -> dict:
+    return {
+        "detail": f"{report.error_count} error(s); nothing was imported.",
+        "error_count": report.error_count,
+        "errors": report.error_lines(),
+        "error_details": [e.as_dict() for e in sorted(report.errors)],
+    }

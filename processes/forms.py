@@ -71,3 +71,23 @@ SLATargetFormSet = forms.inlineformset_factory(
     can_delete=True,
     validate_min=False,
 )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with a header line, in the interaction import format. All or nothing: "
+        "a file with any invalid row imports nothing and lists the errors.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Upload a .csv file.")
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty.")
+        return upload

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -158,3 +159,123 @@ class SLATarget(models.Model):
             raise ValidationError({"target": "A percentage target must be between 0 and 100."})
         if self.metric == Metric.CSAT_MEAN and not (1 <= self.target <= 5):
             raise ValidationError({"target": "A CSAT mean target must be between 1 and 5."})
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class Interaction(models.Model):
+    """One unit of work in a process: a call, chat, email or back-office item (IMPORT_FORMAT.md).
+
+    `local_date`, `arrived_us`, `wait_seconds` and `duration_seconds` are derived at import from
+    the timestamps and the process's time zone, so that the KPI engine can aggregate with plain
+    sums and integer comparisons on any database.
+    """
+
+    process = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="interactions")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=100)
+    agent = models.ForeignKey("agents.Agent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    team = models.ForeignKey(
+        "agents.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agent's team when the interaction was imported (team figures use it).",
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
+    customer_ref = models.CharField(max_length=100, blank=True)
+    arrived_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    talk_seconds = models.PositiveIntegerField(default=0)
+    hold_seconds = models.PositiveIntegerField(default=0)
+    wrap_seconds = models.PositiveIntegerField(default=0)
+    abandoned = models.BooleanField(default=False)
+    resolved = models.BooleanField(null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(null=True, blank=True)
+    disposition = models.CharField(max_length=100, blank=True)
+    local_date = models.DateField(help_text="Local calendar day of arrived_at in the process's time zone.")
+    arrived_us = models.BigIntegerField(help_text="arrived_at as microseconds since the Unix epoch.")
+    wait_seconds = models.FloatField(null=True, blank=True, help_text="answered_at − arrived_at")
+    duration_seconds = models.FloatField(null=True, blank=True, help_text="ended_at − arrived_at")
+    imported_at = models.DateTimeField()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_via = "process"
+
+    class Meta:
+        ordering = ["process", "arrived_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "external_id"], name="interaction_unique_external_id")
+        ]
+        indexes = [
+            models.Index(fields=["process", "local_date"], name="interaction_process_day"),
+            models.Index(fields=["process", "customer_ref", "arrived_us"], name="interaction_repeat_lookup"),
+            models.Index(fields=["agent", "local_date"], name="interaction_agent_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.process_id}:{self.external_id}"
+
+    @classmethod
+    def scope_extra(cls, user, role):
+        """Agents see only the interactions they handled (ROLES.md: "their own")."""
+        if role == "agent":
+            return models.Q(agent__user=user)
+        return None
+
+    def is_short_abandon(self, process: Process) -> bool:
+        return bool(
+            self.abandoned
+            and self.duration_seconds is not None
+            and self.duration_seconds < process.short_abandon_seconds
+        )
+
+    @property
+    def handle_seconds(self) -> int:
+        return self.talk_seconds + self.hold_seconds + self.wrap_seconds
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """A CSV file uploaded in the portal, imported by a worker (or in-process in the demo)."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"import {self.pk} ({self.original_name}, {self.status})"
+
+    @classmethod
+    def scope_extra(cls, user, role):
+        """An import job is visible to the user who uploaded it and to administrators."""
+        if role == "admin":
+            return None
+        return models.Q(created_by=user)

@@ -1,8 +1,11 @@
+from zoneinfo import ZoneInfo
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from bpo_portal.services import set_fields, validated_save
-from processes.models import Process, SLATarget
+from processes.models import Interaction, Process, SLATarget
 
 PROCESS_FIELDS = {
     "code",
@@ -17,6 +20,15 @@ PROCESS_FIELDS = {
     "active",
 }
 TARGET_FIELDS = ("metric", "comparator", "target", "credit_percent")
+# Settings that change which day an interaction belongs to, or how it counts.
+KPI_SETTINGS = (
+    "timezone",
+    "sl_threshold_seconds",
+    "short_abandon_seconds",
+    "fcr_window_days",
+    "sl_formula",
+    "tat_hours",
+)
 
 
 def _replace_targets(process: Process, targets: list[dict]) -> None:
@@ -74,8 +86,61 @@ def process_update(*, actor, process: Process, sla_targets=None, client=None, **
     """
     if client is not None and client.pk != process.client_id:
         raise ValidationError({"client": "A process cannot move to another client; create a new process."})
+    before = {name: getattr(process, name) for name in KPI_SETTINGS}
     set_fields(process, fields, allowed=PROCESS_FIELDS)
     validated_save(process)
     if sla_targets is not None:
         _replace_targets(process, sla_targets)
+    changed = {name for name in KPI_SETTINGS if getattr(process, name) != before[name]}
+    if "timezone" in changed:
+        interaction_reattribute_days(process=process)
+    if changed:
+        from reporting.marks import mark_all_days
+        from reporting.tasks import recompute_marked_kpis
+
+        mark_all_days(process)
+        transaction.on_commit(lambda: recompute_marked_kpis.delay(process_ids=[process.pk]))
     return process
+
+
+def interaction_reattribute_days(*, process: Process, batch_size: int = 5000) -> int:
+    """Re-derive every interaction's local day after the process's time zone changed.
+
+    The old days are marked for recomputation too (they lose these interactions); the caller
+    marks the new days. Returns the number of interactions moved to another day.
+    """
+    from reporting.marks import affected_days, upsert_marks
+
+    zone = ZoneInfo(process.timezone)
+    moved = []
+    total = 0
+    old_days = set()
+    for pk, arrived_at, local_date in process.interactions.values_list("pk", "arrived_at", "local_date").iterator(
+        chunk_size=batch_size
+    ):
+        new_date = arrived_at.astimezone(zone).date()
+        if new_date != local_date:
+            moved.append(Interaction(pk=pk, local_date=new_date))
+            old_days.add(local_date)
+            total += 1
+        if len(moved) >= batch_size:
+            Interaction.objects.bulk_update(moved, ["local_date"])
+            moved.clear()
+    Interaction.objects.bulk_update(moved, ["local_date"])
+    pairs = {(process.pk, d) for day in old_days for d in affected_days(day, process.fcr_window_days)}
+    with connection.cursor() as cursor:
+        upsert_marks(cursor, pairs, timezone.now())
+    return total
+
+
+@transaction.atomic
+def import_job_create(*, actor, upload):
+    """Store an uploaded CSV file and queue its import (run in-process in the embedded default)."""
+    from processes.models import ImportJob
+    from processes.tasks import run_import_job
+
+    job = ImportJob.objects.create(
+        created_by=actor, file=upload, original_name=upload.name[:255], size_bytes=upload.size or 0
+    )
+    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    return job

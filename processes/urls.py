@@ -6,6 +6,8 @@ app_name = "processes"
 urlpatterns = [
     path("", views.ProcessListView.as_view(), name="list"),
     path("new/", views.ProcessCreateView.as_view(), name="create"),
+    path("imports/", views.ImportListView.as_view(), name="imports"),
+    path("imports/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
     path("<code:code>/", views.ProcessDetailView.as_view(), name="detail"),
     path("<code:code>/edit/", views.ProcessUpdateView.as_view(), name="edit"),
 ]

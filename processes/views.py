@@ -1,12 +1,17 @@
+from django.core.cache import cache
 from django.db import transaction
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.generic import DetailView, FormView
 
 from agents.models import Agent
-from bpo_portal.pages import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedUpdateView
-from processes.forms import ProcessForm, SLATargetFormSet
-from processes.models import Channel, Process
+from bpo_portal.pages import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedMixin, ScopedUpdateView
+from processes.forms import ImportUploadForm, ProcessForm, SLATargetFormSet
+from processes.imports import COLUMNS, REQUIRED_COLUMNS
+from processes.models import Channel, ImportJob, Process
+from processes.tasks import progress_key
 from processes.selectors import process_list
-from processes.services import process_create, process_update
+from processes.services import import_job_create, process_create, process_update
 
 
 class ProcessListView(ScopedListView):
@@ -117,3 +122,38 @@ class ProcessUpdateView(_ProcessFormMixin, ScopedUpdateView):
         return process_update(
             actor=self.request.user, process=self.get_object(), sla_targets=self.target_data(), **data
         )
+
+
+class ImportListView(ScopedMixin, FormView):
+    """Upload an interaction CSV file; lists the user's recent imports."""
+
+    capability = "interactions.import"
+    template_name = "processes/import_list.html"
+    form_class = ImportUploadForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jobs"] = self.scoped(ImportJob).select_related("created_by")[:25]
+        context["columns"] = COLUMNS
+        context["required"] = REQUIRED_COLUMNS
+        return context
+
+    def form_valid(self, form):
+        job = import_job_create(actor=self.request.user, upload=form.cleaned_data["file"])
+        return redirect("processes:import_detail", pk=job.pk)
+
+
+class ImportDetailView(ScopedMixin, DetailView):
+    capability = "interactions.import"
+    model = ImportJob
+    template_name = "processes/import_detail.html"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["processes/_import_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["progress_rows"] = cache.get(progress_key(self.object.pk))
+        return context

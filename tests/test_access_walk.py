@@ -94,9 +94,13 @@ def _page_capability(entry):
 
 
 def _api_actions(entry):
-    actions = dict(getattr(entry.callback, "actions", None) or {})
-    allowed = set(entry.callback.cls.http_method_names) & {"get", "post", "patch"}
-    return {method: action for method, action in actions.items() if method in allowed}
+    """{method: action} of a viewset route, or {method: None} for a plain APIView."""
+    cls = entry.callback.cls
+    allowed = set(cls.http_method_names) & {"get", "post", "patch"}
+    actions = getattr(entry.callback, "actions", None)
+    if actions is None:
+        return {method: None for method in sorted(allowed) if hasattr(cls, method)}
+    return {method: action for method, action in dict(actions).items() if method in allowed}
 
 
 def test_every_route_is_public_on_purpose_or_names_a_capability():

@@ -1,0 +1,136 @@
+"""The KPI engine: recompute the stored components of (process, local day) pairs.
+
+Aggregation is one set-based INSERT … SELECT … GROUP BY per run of consecutive days, built from
+the definitions in reporting/kpis.py. Each (process, days) rewrite deletes and re-inserts inside
+one transaction (serialised per process on PostgreSQL by an advisory lock), so running twice,
+concurrently, or being killed midway always leaves the table right.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from processes.models import Interaction, Process
+from reporting.kpis import component_sql, service_level_components
+from reporting.models import KpiMark
+
+log = logging.getLogger(__name__)
+_LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, process id)
+
+
+def _insert_sql(process: Process) -> str:
+    components = component_sql("i")
+    numerator, denominator = service_level_components(process.sl_formula, components)
+    columns = [*components, "sl_numerator", "sl_denominator"]
+    expressions = [*components.values(), numerator, denominator]
+    return (
+        "INSERT INTO reporting_dailykpi (process_id, client_id, local_date, agent_id, team_id, "
+        f"{', '.join(columns)}, qa_count, qa_sum, computed_at) "
+        "SELECT i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id, "
+        f"{', '.join(expressions)}, 0, 0, %(computed_at)s "
+        "FROM processes_interaction i "
+        "WHERE i.process_id = %(process)s AND i.local_date BETWEEN %(start)s AND %(end)s "
+        "GROUP BY i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id"
+    )
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive runs of days as (first, last) pairs."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and day - runs[-1][1] == timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _lock(cursor, process: Process) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, process.pk])
+
+
+def _params(process: Process, start: date, end: date, computed_at) -> dict:
+    ops = connection.ops
+    return {
+        "process": process.pk,
+        "start": ops.adapt_datefield_value(start),
+        "end": ops.adapt_datefield_value(end),
+        "computed_at": ops.adapt_datetimefield_value(computed_at),
+        "sl_threshold": process.sl_threshold_seconds,
+        "short_abandon": process.short_abandon_seconds,
+        "tat_seconds": process.tat_hours * 3600,
+        "fcr_window_us": process.fcr_window_days * 86_400_000_000,
+    }
+
+
+def recompute_days(process: Process, days: list[date]) -> int:
+    """Rewrite the components of `process` for `days` from its interactions. Returns the number
+    of component rows written."""
+    written = 0
+    computed_at = timezone.now()
+    sql = _insert_sql(process)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor, process)
+        for start, end in _runs(days):
+            params = _params(process, start, end, computed_at)
+            cursor.execute(
+                "DELETE FROM reporting_dailykpi WHERE process_id = %(process)s"
+                " AND local_date BETWEEN %(start)s AND %(end)s",
+                params,
+            )
+            cursor.execute(sql, params)
+            written += cursor.rowcount
+    return written
+
+
+def recompute_range(process: Process, start: date | None = None, end: date | None = None, *, chunk_days=31) -> int:
+    """Full recompute of `process` over [start, end] (default: every day it has interactions),
+    in chunks of days, each chunk its own transaction."""
+    if start is None or end is None:
+        bounds = Interaction.objects.filter(process=process).aggregate(first=Min("local_date"), last=Max("local_date"))
+        if bounds["first"] is None:
+            with transaction.atomic():
+                from reporting.models import DailyKpi
+
+                DailyKpi.objects.filter(process=process).delete()
+            return 0
+        start = start or bounds["first"]
+        end = end or bounds["last"]
+    written = 0
+    day = start
+    while day <= end:
+        last = min(end, day + timedelta(days=chunk_days - 1))
+        written += recompute_days(process, [day + timedelta(days=n) for n in range((last - day).days + 1)])
+        day = last + timedelta(days=1)
+    KpiMark.objects.filter(process=process, local_date__range=(start, end)).delete()
+    return written
+
+
+def recompute_marked(process_ids: list[int] | None = None) -> dict[str, int]:
+    """Recompute every marked (process, day), one process at a time, and clear the marks that
+    were covered. A mark renewed by an import while this ran keeps its new `marked_at` and
+    survives, so the next run picks it up."""
+    marks = KpiMark.objects.all()
+    if process_ids:
+        marks = marks.filter(process_id__in=process_ids)
+    by_process: dict[int, list[tuple[int, date, object]]] = {}
+    for mark_id, process_id, day, marked_at in marks.values_list("id", "process_id", "local_date", "marked_at"):
+        by_process.setdefault(process_id, []).append((mark_id, day, marked_at))
+    done = {"processes": 0, "days": 0, "rows": 0}
+    for process in Process.objects.filter(pk__in=by_process):
+        entries = by_process[process.pk]
+        with transaction.atomic():
+            done["rows"] += recompute_days(process, [day for _, day, _ in entries])
+            for mark_id, _, marked_at in entries:
+                KpiMark.objects.filter(pk=mark_id, marked_at=marked_at).delete()
+        done["processes"] += 1
+        done["days"] += len(entries)
+    if done["days"]:
+        log.info("recomputed %(days)s marked day(s) of %(processes)s process(es)", done)
+    return done

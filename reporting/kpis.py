@@ -1,0 +1,248 @@
+"""The KPI definitions of KPIS.md, in one place.
+
+Two halves, each the only one of its kind in the code base:
+
+1. `component_sql()` — how one interaction contributes to the additive components stored per
+   (process, local day, agent, team) in `DailyKpi`. It is SQL because aggregation happens in the
+   database, set-based, over millions of rows.
+2. One function per KPI that turns summed components into the figure people see. Every rate over
+   any range or grouping is computed here from sums, never as a mean of daily rates.
+
+A rate whose denominator is 0 is undefined: these functions return None (shown as "—", null in
+the API), never 0 or 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Bumped whenever a definition below changes meaning; reports record the version they used.
+KPI_DEFINITION_VERSION = "2026.1"
+
+COMPONENTS = (
+    "offered",
+    "short_abandoned",
+    "abandoned",
+    "answered",
+    "answered_within",
+    "abandoned_within",
+    "handled",
+    "handle_seconds",
+    "wait_seconds",
+    "sl_numerator",
+    "sl_denominator",
+    "fcr_eligible",
+    "fcr_resolved",
+    "csat_responses",
+    "csat_top2",
+    "csat_sum",
+    "qa_count",
+    "qa_sum",
+    "tat_items",
+    "tat_within",
+)
+
+
+def _rate(numerator, denominator) -> float | None:
+    if not denominator:
+        return None
+    return numerator * 100.0 / denominator
+
+
+# --- per-interaction contributions (SQL) ------------------------------------------------------------
+
+
+def component_sql(alias: str = "i") -> dict[str, str]:
+    """SQL expressions, one per component, summed over the interactions `alias` of one process.
+
+    Named parameters (pyformat) they use: %(sl_threshold)s, %(short_abandon)s, %(tat_seconds)s,
+    %(fcr_window_us)s. Portable between PostgreSQL and SQLite (booleans are used as predicates;
+    times are pre-derived numbers on the interaction).
+
+    - inbound = direction 'inbound'; counts are of inbound interactions except `handled`;
+    - short abandon = abandoned and (ended − arrived) < short_abandon_seconds; left out of every
+      figure but `offered` and `short_abandoned`;
+    - answered within = answered and (answered − arrived) <= sl_threshold_seconds;
+    - abandoned within = abandoned, not short, and (ended − arrived) <= sl_threshold_seconds;
+    - handled = answered_at set, inbound and outbound;
+    - FCR eligible = handled, inbound, non-empty customer_ref; resolved = no other interaction of
+      the same process and customer_ref, not a short abandon, arriving strictly later and at most
+      fcr_window_days later (inclusive);
+    - TAT = handled items with an end: within when (ended − arrived) <= tat_hours.
+    """
+    i = alias
+    inbound = f"{i}.direction = 'inbound'"
+    short = f"({i}.abandoned AND {i}.duration_seconds < %(short_abandon)s)"
+    abandoned = f"({inbound} AND {i}.abandoned AND NOT {short})"
+    answered = f"({inbound} AND {i}.answered_at IS NOT NULL)"
+    answered_within = f"({answered} AND {i}.wait_seconds <= %(sl_threshold)s)"
+    abandoned_within = f"({abandoned} AND {i}.duration_seconds <= %(sl_threshold)s)"
+    handled = f"({i}.answered_at IS NOT NULL)"
+    eligible = f"({handled} AND {inbound} AND {i}.customer_ref <> '')"
+    repeat = (
+        "EXISTS (SELECT 1 FROM processes_interaction j"
+        f" WHERE j.process_id = {i}.process_id AND j.customer_ref = {i}.customer_ref"
+        f" AND j.arrived_us > {i}.arrived_us AND j.arrived_us <= {i}.arrived_us + %(fcr_window_us)s"
+        " AND NOT (j.abandoned AND j.duration_seconds < %(short_abandon)s))"
+    )
+    tat_item = f"({handled} AND {i}.ended_at IS NOT NULL)"
+
+    def count(condition: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+    def total(condition: str, value: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
+
+    return {
+        "offered": count(inbound),
+        "short_abandoned": count(f"{inbound} AND {short}"),
+        "abandoned": count(abandoned),
+        "answered": count(answered),
+        "answered_within": count(answered_within),
+        "abandoned_within": count(abandoned_within),
+        "handled": count(handled),
+        "handle_seconds": total(handled, f"({i}.talk_seconds + {i}.hold_seconds + {i}.wrap_seconds)"),
+        "wait_seconds": total(answered, f"{i}.wait_seconds"),
+        "fcr_eligible": count(eligible),
+        "fcr_resolved": count(f"{eligible} AND NOT {repeat}"),
+        "csat_responses": count(f"{i}.csat IS NOT NULL"),
+        "csat_top2": count(f"{i}.csat >= 4"),
+        "csat_sum": total(f"{i}.csat IS NOT NULL", f"{i}.csat"),
+        "tat_items": count(tat_item),
+        "tat_within": count(f"{tat_item} AND {i}.duration_seconds <= %(tat_seconds)s"),
+    }
+
+
+def service_level_components(formula: str, c: Mapping) -> tuple[str, str]:
+    """The SQL (numerator, denominator) of the service level for a process's `sl_formula`, over
+    already-summed component columns `c` (column name -> SQL expression)."""
+    within, answered, abandoned, ab_within = (
+        c["answered_within"],
+        c["answered"],
+        c["abandoned"],
+        c["abandoned_within"],
+    )
+    if formula == "standard":
+        return within, f"({answered} + {abandoned})"
+    if formula == "exclude_early_abandons":
+        return within, f"({answered} + {abandoned} - {ab_within})"
+    if formula == "early_abandons_count_good":
+        return f"({within} + {ab_within})", f"({answered} + {abandoned})"
+    raise ValueError(f"unknown sl_formula {formula!r}")
+
+
+# --- figures from summed components -----------------------------------------------------------------
+
+
+def aht(c: Mapping) -> float | None:
+    """Average handle time, seconds: Σ(talk + hold + wrap) over handled ÷ handled."""
+    return c["handle_seconds"] / c["handled"] if c["handled"] else None
+
+
+def asa(c: Mapping) -> float | None:
+    """Average speed of answer, seconds: Σ(answered_at − arrived_at) over answered ÷ answered."""
+    return c["wait_seconds"] / c["answered"] if c["answered"] else None
+
+
+def abandon_rate(c: Mapping) -> float | None:
+    """Abandon rate, %: abandoned ÷ (answered + abandoned) × 100 (short abandons excluded)."""
+    return _rate(c["abandoned"], c["answered"] + c["abandoned"])
+
+
+def service_level_standard(c: Mapping) -> float | None:
+    """Service level (`standard`), %: answered_within ÷ (answered + abandoned) × 100."""
+    return _rate(c["answered_within"], c["answered"] + c["abandoned"])
+
+
+def service_level_exclude_early_abandons(c: Mapping) -> float | None:
+    """Service level (`exclude_early_abandons`), %:
+    answered_within ÷ (answered + abandoned − abandoned_within) × 100."""
+    return _rate(c["answered_within"], c["answered"] + c["abandoned"] - c["abandoned_within"])
+
+
+def service_level_early_abandons_count_good(c: Mapping) -> float | None:
+    """Service level (`early_abandons_count_good`), %:
+    (answered_within + abandoned_within) ÷ (answered + abandoned) × 100."""
+    return _rate(c["answered_within"] + c["abandoned_within"], c["answered"] + c["abandoned"])
+
+
+SERVICE_LEVEL_BY_FORMULA = {
+    "standard": service_level_standard,
+    "exclude_early_abandons": service_level_exclude_early_abandons,
+    "early_abandons_count_good": service_level_early_abandons_count_good,
+}
+
+
+def service_level(c: Mapping) -> float | None:
+    """Service level, %, over any grouping: Σ sl_numerator ÷ Σ sl_denominator × 100.
+
+    Each process contributes the numerator and denominator of its own `sl_formula` (stored per
+    row by the engine), so a client's or team's service level across processes with different
+    formulas is still a ratio of sums.
+    """
+    return _rate(c["sl_numerator"], c["sl_denominator"])
+
+
+def fcr(c: Mapping) -> float | None:
+    """First contact resolution, %: fcr_resolved ÷ fcr_eligible × 100 (repeat-contact method)."""
+    return _rate(c["fcr_resolved"], c["fcr_eligible"])
+
+
+def csat(c: Mapping) -> float | None:
+    """CSAT, %: responses scoring 4 or 5 ÷ responses × 100 (top-2-box)."""
+    return _rate(c["csat_top2"], c["csat_responses"])
+
+
+def csat_mean(c: Mapping) -> float | None:
+    """CSAT mean, 1..5: Σ score ÷ responses."""
+    return c["csat_sum"] / c["csat_responses"] if c["csat_responses"] else None
+
+
+def qa_score(c: Mapping) -> float | None:
+    """Quality score, 0..100: mean of the evaluation scores of the period's interactions."""
+    return c["qa_sum"] / c["qa_count"] if c["qa_count"] else None
+
+
+def tat_compliance(c: Mapping) -> float | None:
+    """Turnaround compliance, %: handled items with (ended − arrived) <= tat_hours ÷ handled
+    items with an end × 100."""
+    return _rate(c["tat_within"], c["tat_items"])
+
+
+FIGURES = {
+    "aht": aht,
+    "asa": asa,
+    "abandon_rate": abandon_rate,
+    "service_level": service_level,
+    "fcr": fcr,
+    "csat": csat,
+    "csat_mean": csat_mean,
+    "qa_score": qa_score,
+    "tat_compliance": tat_compliance,
+}
+
+# Units for display: "%" rates, seconds, or a 1..5 / 0..100 score.
+UNITS = {
+    "aht": "s",
+    "asa": "s",
+    "abandon_rate": "%",
+    "service_level": "%",
+    "fcr": "%",
+    "csat": "%",
+    "csat_mean": "",
+    "qa_score": "",
+    "tat_compliance": "%",
+}
+
+
+def figures(components: Mapping, *, digits: int | None = 2) -> dict[str, float | None]:
+    """Every KPI figure from one set of summed components, rounded to `digits` (None = exact)."""
+    result = {}
+    for name, function in FIGURES.items():
+        value = function(components)
+        result[name] = value if value is None or digits is None else round(value, digits)
+    return result
+
+
+def empty_components() -> dict[str, float]:
+    return dict.fromkeys(COMPONENTS, 0)
