@@ -9,9 +9,9 @@ from bpo_portal.pages import ScopedCreateView, ScopedDetailView, ScopedListView,
 from processes.forms import ImportUploadForm, ProcessForm, SLATargetFormSet
 from processes.imports import COLUMNS, REQUIRED_COLUMNS
 from processes.models import Channel, ImportJob, Process
-from processes.tasks import progress_key
 from processes.selectors import process_list
 from processes.services import import_job_create, process_create, process_update
+from processes.tasks import progress_key
 
 
 class ProcessListView(ScopedListView):

@@ -9,6 +9,8 @@ concurrently, or being killed midway always leaves the table right.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from datetime import date, timedelta
 
 from django.db import connection, transaction
@@ -55,6 +57,15 @@ def _lock(cursor, process: Process) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, process.pk])
 
 
+def _fault_pause() -> None:
+    """Fault injection for the "worker killed mid-recompute" test: with
+    BPO_FAULT_PAUSE_IN_RECOMPUTE=<seconds> the engine waits between its delete and its insert,
+    so the test can kill the worker there. Unset in normal use."""
+    pause = os.environ.get("BPO_FAULT_PAUSE_IN_RECOMPUTE")
+    if pause:
+        time.sleep(float(pause))
+
+
 def _params(process: Process, start: date, end: date, computed_at) -> dict:
     ops = connection.ops
     return {
@@ -84,6 +95,7 @@ def recompute_days(process: Process, days: list[date]) -> int:
                 " AND local_date BETWEEN %(start)s AND %(end)s",
                 params,
             )
+            _fault_pause()
             cursor.execute(sql, params)
             written += cursor.rowcount
     return written

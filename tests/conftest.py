@@ -112,10 +112,11 @@ ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def celery_worker_process(transactional_db):
-    """Start a real Celery worker process (solo pool) on a private queue of the real Redis broker,
-    pointed at the test database. Yields (send, process); `send(name, *args)` returns an
-    AsyncResult. Needs CELERY_TEST_BROKER_URL and PostgreSQL (an in-memory SQLite test database
-    cannot be shared with another process)."""
+    """A factory that starts real Celery worker processes (solo pool) on a private queue of the
+    real Redis broker, pointed at the test database: `send, process = celery_worker_process()`;
+    `send(name, *args, **kwargs)` returns an AsyncResult. Needs CELERY_TEST_BROKER_URL and
+    PostgreSQL (an in-memory SQLite test database cannot be shared with another process).
+    Every worker started is stopped at the end of the test."""
     import subprocess
     import sys
     import uuid
@@ -131,46 +132,52 @@ def celery_worker_process(transactional_db):
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": broker}
-    log_path = ROOT / "artifacts" / f"celery-{queue}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bpo_portal",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     sender = Celery("test-sender", broker=broker, backend=broker)
+    started = []
 
     def send(name, *args, **kwargs):
         return sender.send_task(name, args=args, kwargs=kwargs, queue=queue)
 
+    def start(env=None):
+        log_path = ROOT / "artifacts" / f"celery-{queue}-{len(started)}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(log_path, "w")  # noqa: SIM115 - closed below
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bpo_portal",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}-{len(started)}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url, "REDIS_URL": broker, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((process, log))
+        return send, process
+
     try:
-        yield send, process
+        yield start
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        for process, log in started:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            log.close()
         sender.close()
 
 
