@@ -103,29 +103,30 @@ SURGE_CHANCE = 0.02  # a day with an incident upstream: 25-50 % more contacts th
 
 # --- Staffing and queues -------------------------------------------------------------------------
 
-# Shifts (local start hour, end hour) by channel and weekday (0 = Monday). Voice and chat also
-# have one agent on nights (00:00-08:00).
-DAY_SHIFTS = ((7, 16), (9, 18), (11, 20), (15, 24), (9, 18), (7, 16), (11, 20), (15, 24))
+# Shifts: SHIFT_HOURS long including a 45-minute lunch, starting 06:00-15:00 for voice and chat,
+# 07:00-13:00 for email, 08:00-10:00 for back office (Saturday 09:00-13:00, closed on Sunday).
+# Voice and chat have one agent on nights (00:00-08:00) when at least four are at work.
+SHIFT_HOURS = 9
 NIGHT_SHIFT = (0, 8)
-EMAIL_SHIFTS = ((7, 16), (9, 18), (13, 22))
-BACKOFFICE_SHIFTS = ((8, 17), (9, 18), (10, 19))
 # Days off (weekday numbers) by agent, in turn: nobody is off on Monday, weekends are thin.
-OFF_PATTERNS = ((5, 6), (1, 2), (5, 6), (2, 3), (5, 6), (3, 4), (4, 5), (6, 1))
+OFF_PATTERNS = ((5, 6), (5, 6), (5, 6), (1, 5), (2, 6), (3, 6), (4, 5), (2, 3))
 ABSENCE = 0.04  # sick days and leave, per agent and day
 CHAT_SLOTS = 2  # chats an agent handles at once
 # Rough handle time per contact and agent slot, to split agents staffed on several processes.
 HANDLE_ESTIMATE = {"voice": 350, "chat": 300, "email": 700, "backoffice": 900}
 
 # Queue pressure: 1.0 = the planned staffing for the forecast; above = busier than planned.
-PROCESS_PRESSURE = {"INITECH-VOICE": 0.88, "INITECH-CHAT": 0.95, "ACME-CHAT": 0.97, "GLOBEX-VOICE": 0.98}
+PROCESS_PRESSURE = {"INITECH-VOICE": 0.88, "INITECH-CHAT": 0.92, "ACME-CHAT": 0.92}
 # Short-staffed in the current month: (share of the process's agents away, extra queue pressure).
-UNDERSTAFFED = {"ACME-VOICE": (0.2, 1.2)}
-# Wait model: P(queue) = QUEUE_CHANCE x pressure^QUEUE_POWER; queue wait ~ exponential with mean
-# threshold x QUEUE_MEAN x pressure^MEAN_POWER.
-QUEUE_CHANCE, QUEUE_POWER, QUEUE_MEAN, MEAN_POWER = 0.3, 3.0, 1.0, 2.0
+UNDERSTAFFED = {"ACME-VOICE": (0.2, 1.16)}
+# Wait model: a contact queues with probability QUEUE_CHANCE x pressure^QUEUE_POWER, then waits an
+# exponential time with mean unit x (threshold / unit)^0.5 x QUEUE_MEAN x pressure^MEAN_POWER (a
+# looser threshold is staffed a little leaner), on top of the ring time. Independent of `scale`.
+QUEUE_CHANCE, QUEUE_POWER, QUEUE_MEAN, MEAN_POWER = 0.22, 3.0, 1.0, 2.0
+WAIT_UNIT = {"voice": 20.0, "chat": 60.0}
 RING = {"voice": (2, 6), "chat": (3, 12)}  # seconds before the fastest possible answer
-PATIENCE_MEDIAN = {"voice": 150.0, "chat": 360.0}  # seconds a caller waits before giving up
-PATIENCE_SIGMA = 0.9
+PATIENCE_MEDIAN = {"voice": 100.0, "chat": 300.0}  # seconds a caller waits before giving up
+PATIENCE_SIGMA = 1.0
 MISDIAL = 0.012  # callers who hang up at once: short abandons
 
 # --- Handling and outcomes -----------------------------------------------------------------------
@@ -140,21 +141,21 @@ TALK = {
 WRAP = {"voice": (20, 60), "chat": (10, 45), "email": (0, 45), "backoffice": (0, 90)}
 FCR_BASE = {"voice": 0.84, "chat": 0.81, "email": 0.8, "backoffice": 0.93}
 ANONYMOUS = {"voice": 0.03, "chat": 0.06, "email": 0.0, "backoffice": 0.0}
+SALE_WEIGHT = {"voice": 15, "chat": 6, "email": 0, "backoffice": 0}  # vs resolved 55, info 30
 SURVEY = 0.25  # share of answered inbound voice and chat contacts with a CSAT answer
 OUTBOUND_SHARE = 0.015  # proactive outbound calls per inbound call (voice), besides callbacks
 # Customer pool: this many weeks of first contacts, so unrelated repeats within 7 days stay rare.
-POOL_WEEKS = 18
+POOL_WEEKS = 10
 # Days until an unresolved contact's customer comes back (0 = later the same day).
 REPEAT_DAYS = tuple(range(14))
 REPEAT_WEIGHTS = (18, 22, 15, 10, 8, 7, 6, 2, 2, 2, 2, 2, 2, 2)
 # Email / back office: mean pickup latency (minutes) within working hours, morning backlog.
 PICKUP_MINUTES = {"email": 35.0, "backoffice": 95.0}
 BACKLOG_MINUTES = {"email": 50.0, "backoffice": 80.0}
-PICKUP_TAIL = 0.06  # share of items that sit in the queue for hours
-BACKOFFICE_LATE = 0.05  # share of back-office items stuck with a third party beyond the target
+PICKUP_TAIL = 0.04  # share of items that sit in the queue for hours
+BACKOFFICE_LATE = 0.035  # share of back-office items stuck with a third party beyond the target
 
-NEW, REPEAT, OUTBOUND = 0, 1, 2
-DAY = 86400
+NEW, REPEAT, OUTBOUND = 0, 1, 2  # kinds of queued events
 
 
 def demo_interaction_rows(
@@ -197,7 +198,9 @@ def demo_interaction_rows(
         agents = staffed[process.pk]
         if not agents:
             continue
-        yield from _ProcessSimulation(process, agents, options, order, end=end, days=days, seed=seed, scale=scale).rows()
+        yield from _ProcessSimulation(
+            process, agents, options, order, end=end, days=days, seed=seed, scale=scale
+        ).rows()
 
 
 def _weekday_volume(process, agent_count: int) -> float:
@@ -214,7 +217,6 @@ class _ProcessSimulation:
         self.live = self.channel in ("voice", "chat")  # a queue that callers abandon
         self.tz = ZoneInfo(process.timezone)
         self.seed = seed
-        self.scale = scale
         self.rng = random.Random(f"{seed}:{process.code}")
         self.agents = agents
         self.agent_codes = [agent.code for agent in agents]
@@ -228,6 +230,8 @@ class _ProcessSimulation:
         self.short = process.short_abandon_seconds
         self.tat_seconds = process.tat_hours * 3600
         self.slots = CHAT_SLOTS if self.channel == "chat" else 1
+        unit = WAIT_UNIT.get(self.channel, 20.0)
+        self.wait_scale = unit * (max(self.threshold, 5) / unit) ** 0.5 * QUEUE_MEAN
         self.free = [0] * (len(agents) * self.slots)  # when each agent slot is next free
         self.hourly_cum = list(itertools.accumulate(HOURLY[self.channel]))
         peak = max(HOURLY[self.channel])
@@ -237,7 +241,6 @@ class _ProcessSimulation:
         self.client_code = process.client.code
         self._hours: dict[dt.date, list[int]] = {}
         self._rosters: dict[dt.date, list[tuple]] = {}
-        self._pressure: dict[dt.date, float] = {}
         self.heap: list[tuple] = []
         self.seq = itertools.count()
         self._traits()
@@ -279,7 +282,9 @@ class _ProcessSimulation:
                 for hour in range(24)
             ]
             following = day + dt.timedelta(days=1)
-            starts.append(math.floor(dt.datetime(following.year, following.month, following.day, tzinfo=self.tz).timestamp()))
+            starts.append(
+                math.floor(dt.datetime(following.year, following.month, following.day, tzinfo=self.tz).timestamp())
+            )
             for index in range(1, 25):  # DST gaps: keep the list non-decreasing
                 starts[index] = max(starts[index], starts[index - 1])
             self._hours[day] = starts
@@ -294,22 +299,35 @@ class _ProcessSimulation:
         hour = bisect.bisect_left(self.hourly_cum, rng.random() * self.hourly_cum[-1])
         return starts[hour] + rng.randrange(max(1, starts[hour + 1] - starts[hour]))
 
-    def shifts(self, weekday: int) -> tuple[tuple[int, int], ...]:
+    def shift_options(self, weekday: int) -> list[tuple[int, int]]:
+        """Shifts (local start hour, end hour) an agent may work on `weekday` (0 = Monday)."""
         if self.channel == "email":
-            return EMAIL_SHIFTS
+            return [(start, start + SHIFT_HOURS) for start in range(7, 14)]
         if self.channel == "backoffice":
-            return BACKOFFICE_SHIFTS if weekday < 5 else ((9, 13),) if weekday == 5 else ()
-        return DAY_SHIFTS
+            if weekday < 5:
+                return [(start, start + SHIFT_HOURS) for start in range(8, 11)]
+            return [(9, 13)] if weekday == 5 else []
+        return [(start, start + SHIFT_HOURS) for start in range(6, 16)]
+
+    def opening_hours(self, weekday: int) -> tuple[int, int] | None:
+        """When email or back-office items are worked on (earliest start, latest end), if at all."""
+        options = self.shift_options(weekday)
+        return (min(s for s, _ in options), max(e for _, e in options)) if options else None
 
     def roster(self, day: dt.date) -> list[tuple]:
-        """(slot, agent index, shift start, shift end, lunch start, lunch end) of agents at work."""
+        """(slot, agent index, shift start, shift end, lunch start, lunch end) of agents at work.
+
+        Who works depends only on the date (days off, absences, the process of the day for agents
+        staffed on several); shifts are laid greedily over the forecast workload of the day, one
+        agent on nights for voice and chat, and lunches go where they hurt least.
+        """
         roster = self._rosters.get(day)
         if roster is not None:
             return roster
         weekday = day.weekday()
-        shifts = self.shifts(weekday)
+        options = self.shift_options(weekday)
         members = []
-        if shifts:
+        if options:
             for index, agent in enumerate(self.agents):
                 if weekday in OFF_PATTERNS[self.order[agent.code] % len(OFF_PATTERNS)]:
                     continue
@@ -325,37 +343,68 @@ class _ProcessSimulation:
                         continue
                 members.append((daily.random(), index))
         members.sort()
+        # Agents needed per hour at 80 % occupancy for the day's forecast.
+        hourly = HOURLY[self.channel]
+        forecast = self.weekday_volume * WEEKDAY_FACTOR[self.channel][weekday]
+        per_hour = forecast * HANDLE_ESTIMATE[self.channel] / 3600 / 0.8 / sum(hourly)
+        need = [weight * per_hour for weight in hourly]
+        cover = [0.0] * 24
+        shifts = []
+        for number in range(len(members)):
+            if number == 0 and self.live and len(members) >= 4:
+                best = NIGHT_SHIFT
+            else:
+                best, best_gain = options[0], -1.0
+                for offset in range(len(options)):
+                    start, finish = options[(number + offset) % len(options)]
+                    gain = sum(min(1.0, max(0.0, need[hour] - cover[hour])) for hour in range(start, finish))
+                    if gain > best_gain + 1e-9:
+                        best, best_gain = (start, finish), gain
+            shifts.append(best)
+            for hour in range(*best):
+                cover[hour] += 1.0
         starts = self.hours(day)
         roster = []
-        night = 1 if self.live and members else 0
-        for number, (key, index) in enumerate(members):
-            start_hour, end_hour = NIGHT_SHIFT if number < night else shifts[(number - night) % len(shifts)]
-            start, finish = starts[start_hour], starts[end_hour]
+        for (_, index), (start_hour, end_hour) in zip(members, shifts):
+            lunch = lunch_end = 0
             if end_hour - start_hour >= 6:
-                lunch = start + 12600 + int(key * 5400)
+                hour = max(range(start_hour + 3, start_hour + 6), key=lambda h: (cover[h] - need[h], -h))
+                cover[hour] -= 0.75
+                lunch = starts[hour] + 900 * ((index + weekday) % 2)
                 lunch_end = lunch + 2700
-            else:
-                lunch = lunch_end = 0
             for slot in range(self.slots):
-                roster.append((index * self.slots + slot, index, start, finish, lunch, lunch_end))
+                roster.append(
+                    (index * self.slots + slot, index, starts[start_hour], starts[end_hour], lunch, lunch_end)
+                )
         if len(self._rosters) > 40:
             self._rosters.clear()
         self._rosters[day] = roster
         return roster
 
     def pick(self, ts: int, roster: list[tuple]) -> tuple[int, int]:
-        """(slot, agent index) for work starting at `ts`: the longest-idle agent slot on shift."""
-        best = best_free = None
+        """(slot, agent index) for work starting at `ts`.
+
+        The longest-idle agent slot on shift; else an idle agent just before or after their shift
+        or back early from lunch; else the agent on shift who is free soonest; else anyone rostered,
+        or anyone staffed on the process when nobody is rostered.
+        """
+        best = best_key = None
         for slot, index, start, finish, lunch, lunch_end in roster:
+            free = self.free[slot]
+            idle = free <= ts
             if start <= ts < finish and not lunch <= ts < lunch_end:
-                free = self.free[slot]
-                if best_free is None or free < best_free:
-                    best, best_free = (slot, index), free
-        if best is None:  # nobody on shift (an edge of the day): whoever is rostered, else anyone
-            candidates = [(slot, index) for slot, index, *_ in roster] or [
-                (index * self.slots, index) for index in range(len(self.agents))
-            ]
-            best = min(candidates, key=lambda candidate: self.free[candidate[0]])
+                tier = 0 if idle else 2
+            elif start - 3600 <= ts < finish + 5400:
+                tier = 1 if idle else 3
+            else:
+                tier = 4
+            key = (tier, free)
+            if best_key is None or key < best_key:
+                best, best_key = (slot, index), key
+        if best is None:
+            best = min(
+                ((index * self.slots, index) for index in range(len(self.agents))), key=lambda c: self.free[c[0]]
+            )
         return best
 
     def day_pressure(self, day: dt.date, ratio: float) -> float:
@@ -385,7 +434,6 @@ class _ProcessSimulation:
                 ratio *= rng.uniform(1.25, 1.5)
             ratio = max(ratio, 0.7)
             pressure = self.day_pressure(day, ratio)
-            self._pressure[day] = pressure
             new = forecast * ratio * NEW_SHARE[channel]
             count = int(new) + (rng.random() < new % 1)
             for _ in range(count):
@@ -410,8 +458,8 @@ class _ProcessSimulation:
             out.sort()
             prefix = f"{self.code}-{day:%Y%m%d}-"
             iso = self.iso
-            for index, row in enumerate(out, start=1):
-                arrived, _, answered, ended, agent, direction, customer, talk, hold, wrap, abandoned, resolved, csat, disposition = row  # fmt: skip
+            for index, (arrived, _, answered, ended, agent, direction, customer, *rest) in enumerate(out, start=1):
+                talk, hold, wrap, abandoned, resolved, csat, disposition = rest
                 yield {
                     "external_id": f"{prefix}{index:06d}",
                     "process": self.code,
@@ -478,7 +526,7 @@ class _ProcessSimulation:
             disposition = "completed" if solved else "rejected"
             flag = "true" if solved else "false"
         elif solved or rng.random() < 0.35:  # unresolved, though the agent believes otherwise
-            disposition = rng.choices(("resolved", "info", "sale"), (55, 30, 15 if channel == "voice" else 6))[0]
+            disposition = rng.choices(("resolved", "info", "sale"), (55, 30, SALE_WEIGHT[channel]))[0]
             flag = "true"
         else:
             if channel == "voice":
@@ -490,17 +538,20 @@ class _ProcessSimulation:
             flag = "false"
         if rng.random() < 0.02:
             flag = ""  # the agent did not say
-        if customer and disposition != "callback":
-            if not solved and rng.random() < 0.75 or solved and rng.random() < 0.03:
-                self.come_back(ts, customer)
+        # The customer comes back: most unresolved ones, a few resolved ones with a new question.
+        if customer and disposition != "callback" and rng.random() < (0.03 if solved else 0.85):
+            self.come_back(ts, customer)
         return solved, flag, disposition
 
     def csat(self, index: int, solved: bool, waited: int) -> str:
+        """A survey answer 1..5: mostly 4-5, lower after a long wait, an unresolved issue or a poor agent."""
         rng = self.rng
-        mood = 4.55 + self.csat_adjust[index] - (0.0 if solved else 1.0)
+        if rng.random() < (0.02 if solved else 0.2):  # an angry customer
+            return rng.choice("1112")
+        mood = 5.05 + self.csat_adjust[index] - (0.0 if solved else 0.9)
         if waited > 3 * max(self.threshold, 10):
             mood -= 0.5
-        return str(min(5, max(1, round(rng.gauss(mood, 0.75)))))
+        return str(min(5, max(1, round(rng.gauss(mood, 0.8)))))
 
     def inbound_live(self, ts, seq, customer, pressure, starts, roster, out):
         """A call or chat: queue, then abandon or answer."""
@@ -510,7 +561,7 @@ class _ProcessSimulation:
         load = pressure * self.hour_pressure[hour]
         wait = rng.randint(*RING[channel])
         if rng.random() < min(0.95, QUEUE_CHANCE * load**QUEUE_POWER):
-            wait += int(rng.expovariate(1.0 / (max(self.threshold, 10) * QUEUE_MEAN * load**MEAN_POWER)))
+            wait += int(rng.expovariate(1.0 / (self.wait_scale * load**MEAN_POWER)))
         if rng.random() < MISDIAL:
             patience = rng.random() * self.short
         else:
@@ -535,7 +586,9 @@ class _ProcessSimulation:
             self.push(ended + rng.randint(900, 4 * 3600), OUTBOUND, customer, index)
         score = self.csat(index, solved, wait) if rng.random() < SURVEY else ""
         code = self.agent_codes[index]
-        out.append((ts, seq, answered, ended, code, "inbound", customer, talk, hold, wrap, False, flag, score, disposition))
+        out.append(
+            (ts, seq, answered, ended, code, "inbound", customer, talk, hold, wrap, False, flag, score, disposition)
+        )
 
     def outbound(self, ts, seq, customer, preferred, roster, day_end, out):
         """An outbound call: a promised callback (by the same agent if at work) or a proactive call."""
@@ -563,18 +616,20 @@ class _ProcessSimulation:
             disposition = rng.choices(("sale", "info"), (35, 65))[0]
             flag = ""
         code = self.agent_codes[index]
-        out.append((dialled, seq, answered, ended, code, "outbound", customer, talk, hold, wrap, False, flag, "", disposition))
+        out.append(
+            (dialled, seq, answered, ended, code, "outbound", customer, talk, hold, wrap, False, flag, "", disposition)
+        )
 
     def working(self, ts: int) -> tuple[int, bool]:
         """The first moment from `ts` within working hours, and whether it had to wait for them."""
         day = self.local_day(ts)
         for ahead in range(8):
             current = day + dt.timedelta(days=ahead)
-            starts = self.hours(current)
-            spans = self.shifts(current.weekday())
-            if not spans:
+            hours = self.opening_hours(current.weekday())
+            if hours is None:
                 continue
-            opening, closing = starts[min(s for s, _ in spans)], starts[max(e for _, e in spans)]
+            starts = self.hours(current)
+            opening, closing = starts[hours[0]], starts[hours[1]]
             if ts < closing:
                 return (ts, False) if ts >= opening else (opening, True)
         return ts, False
@@ -584,7 +639,7 @@ class _ProcessSimulation:
         rng = self.rng
         channel = self.channel
         if rng.random() < PICKUP_TAIL:
-            latency = rng.expovariate(1.0 / (4 * 3600))
+            latency = rng.expovariate(1.0 / (3 * 3600))
         else:
             latency = rng.expovariate(1.0 / (PICKUP_MINUTES[channel] * 60 * pressure))
         picked, waited = self.working(ts + int(latency))

@@ -174,12 +174,30 @@ class Interaction(models.Model):
     sums and integer comparisons on any database.
     """
 
-    process = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="interactions")
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    # The import writes millions of rows: every index and database-side foreign-key check costs
+    # it time. The import resolves and checks every reference itself, and Django still enforces
+    # PROTECT on deletes, so the foreign keys carry no database constraint; the unique
+    # (process, external_id) and the indexes below cover every lookup.
+    process = models.ForeignKey(
+        Process, on_delete=models.PROTECT, related_name="interactions", db_index=False, db_constraint=False
+    )
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     external_id = models.CharField(max_length=100)
-    agent = models.ForeignKey("agents.Agent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    agent = models.ForeignKey(
+        "agents.Agent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     team = models.ForeignKey(
         "agents.Team",
+        db_index=False,
+        db_constraint=False,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -216,7 +234,6 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["process", "local_date"], name="interaction_process_day"),
             models.Index(fields=["process", "customer_ref", "arrived_us"], name="interaction_repeat_lookup"),
-            models.Index(fields=["agent", "local_date"], name="interaction_agent_day"),
         ]
 
     def __str__(self):
