@@ -18,27 +18,28 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from processes.models import Interaction, Process
-from reporting.kpis import component_sql, service_level_components
+from reporting.kpis import component_sql
 from reporting.models import KpiMark
 
 log = logging.getLogger(__name__)
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, process id)
 
 
-def _insert_sql(process: Process) -> str:
-    components = component_sql("i")
-    numerator, denominator = service_level_components(process.sl_formula, components)
-    columns = [*components, "sl_numerator", "sl_denominator"]
-    expressions = [*components.values(), numerator, denominator]
+def _insert_sql(where: str) -> str:
+    components = component_sql("i", "p")
     return (
         "INSERT INTO reporting_dailykpi (process_id, client_id, local_date, agent_id, team_id, "
-        f"{', '.join(columns)}, qa_count, qa_sum, computed_at) "
+        f"{', '.join(components)}, qa_count, qa_sum, computed_at) "
         "SELECT i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id, "
-        f"{', '.join(expressions)}, 0, 0, %(computed_at)s "
-        "FROM processes_interaction i "
-        "WHERE i.process_id = %(process)s AND i.local_date BETWEEN %(start)s AND %(end)s "
+        f"{', '.join(components.values())}, 0, 0, %(computed_at)s "
+        "FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id "
+        f"WHERE {where} "
         "GROUP BY i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id"
     )
+
+
+_ONE_PROCESS = "i.process_id = %(process)s AND i.local_date BETWEEN %(start)s AND %(end)s"
+_ALL_PROCESSES = "i.local_date BETWEEN %(start)s AND %(end)s"
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:
@@ -66,17 +67,13 @@ def _fault_pause() -> None:
         time.sleep(float(pause))
 
 
-def _params(process: Process, start: date, end: date, computed_at) -> dict:
+def _params(process: Process | None, start: date, end: date, computed_at) -> dict:
     ops = connection.ops
     return {
-        "process": process.pk,
+        "process": process.pk if process else None,
         "start": ops.adapt_datefield_value(start),
         "end": ops.adapt_datefield_value(end),
         "computed_at": ops.adapt_datetimefield_value(computed_at),
-        "sl_threshold": process.sl_threshold_seconds,
-        "short_abandon": process.short_abandon_seconds,
-        "tat_seconds": process.tat_hours * 3600,
-        "fcr_window_us": process.fcr_window_days * 86_400_000_000,
     }
 
 
@@ -85,7 +82,7 @@ def recompute_days(process: Process, days: list[date]) -> int:
     of component rows written."""
     written = 0
     computed_at = timezone.now()
-    sql = _insert_sql(process)
+    sql = _insert_sql(_ONE_PROCESS)
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, process)
         for start, end in _runs(days):
@@ -101,7 +98,7 @@ def recompute_days(process: Process, days: list[date]) -> int:
     return written
 
 
-def recompute_range(process: Process, start: date | None = None, end: date | None = None, *, chunk_days=31) -> int:
+def recompute_range(process: Process, start: date | None = None, end: date | None = None, *, chunk_days=92) -> int:
     """Full recompute of `process` over [start, end] (default: every day it has interactions),
     in chunks of days, each chunk its own transaction."""
     if start is None or end is None:
@@ -118,9 +115,50 @@ def recompute_range(process: Process, start: date | None = None, end: date | Non
     day = start
     while day <= end:
         last = min(end, day + timedelta(days=chunk_days - 1))
-        written += recompute_days(process, [day + timedelta(days=n) for n in range((last - day).days + 1)])
+        marks = _marks_read(KpiMark.objects.filter(process=process, local_date__range=(day, last)))
+        with transaction.atomic():
+            written += recompute_days(process, [day + timedelta(days=n) for n in range((last - day).days + 1)])
+            _marks_consume(marks)
         day = last + timedelta(days=1)
-    KpiMark.objects.filter(process=process, local_date__range=(start, end)).delete()
+    return written
+
+
+def _marks_read(marks) -> list[tuple[int, object]]:
+    return list(marks.values_list("id", "marked_at"))
+
+
+def _marks_consume(marks: list[tuple[int, object]]) -> None:
+    """Delete the marks a recompute covered, exactly as they were read before it: a mark renewed
+    (new marked_at) or created meanwhile stays for the next run."""
+    for mark_id, marked_at in marks:
+        KpiMark.objects.filter(pk=mark_id, marked_at=marked_at).delete()
+
+
+def recompute_all(start: date | None = None, end: date | None = None, *, chunk_days=366) -> int:
+    """Full recompute of every process over [start, end] (default: all days with interactions),
+    one set-based statement per chunk of days, each chunk its own transaction."""
+    bounds = Interaction.objects.aggregate(first=Min("local_date"), last=Max("local_date"))
+    if bounds["first"] is None:
+        return 0
+    start, end = start or bounds["first"], end or bounds["last"]
+    sql = _insert_sql(_ALL_PROCESSES)
+    process_ids = sorted(Process.objects.values_list("pk", flat=True))
+    written = 0
+    day = start
+    while day <= end:
+        last = min(end, day + timedelta(days=chunk_days - 1))
+        params = _params(None, day, last, timezone.now())
+        marks = _marks_read(KpiMark.objects.filter(local_date__range=(day, last)))
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                for process_id in process_ids:  # in id order: no deadlock with per-process runs
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, process_id])
+            cursor.execute("DELETE FROM reporting_dailykpi WHERE local_date BETWEEN %(start)s AND %(end)s", params)
+            _fault_pause()
+            cursor.execute(sql, params)
+            written += cursor.rowcount
+            _marks_consume(marks)
+        day = last + timedelta(days=1)
     return written
 
 
@@ -139,8 +177,7 @@ def recompute_marked(process_ids: list[int] | None = None) -> dict[str, int]:
         entries = by_process[process.pk]
         with transaction.atomic():
             done["rows"] += recompute_days(process, [day for _, day, _ in entries])
-            for mark_id, _, marked_at in entries:
-                KpiMark.objects.filter(pk=mark_id, marked_at=marked_at).delete()
+            _marks_consume([(mark_id, marked_at) for mark_id, _, marked_at in entries])
         done["processes"] += 1
         done["days"] += len(entries)
     if done["days"]:

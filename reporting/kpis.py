@@ -52,12 +52,10 @@ def _rate(numerator, denominator) -> float | None:
 # --- per-interaction contributions (SQL) ------------------------------------------------------------
 
 
-def component_sql(alias: str = "i") -> dict[str, str]:
-    """SQL expressions, one per component, summed over the interactions `alias` of one process.
-
-    Named parameters (pyformat) they use: %(sl_threshold)s, %(short_abandon)s, %(tat_seconds)s,
-    %(fcr_window_us)s. Portable between PostgreSQL and SQLite (booleans are used as predicates;
-    times are pre-derived numbers on the interaction).
+def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
+    """SQL expressions, one per component, summed over interactions `alias` joined to their
+    process `settings` (whose columns hold the thresholds). Portable between PostgreSQL and
+    SQLite (booleans are used as predicates; times are pre-derived numbers on the interaction).
 
     - inbound = direction 'inbound'; counts are of inbound interactions except `handled`;
     - short abandon = abandoned and (ended − arrived) < short_abandon_seconds; left out of every
@@ -68,22 +66,24 @@ def component_sql(alias: str = "i") -> dict[str, str]:
     - FCR eligible = handled, inbound, non-empty customer_ref; resolved = no other interaction of
       the same process and customer_ref, not a short abandon, arriving strictly later and at most
       fcr_window_days later (inclusive);
-    - TAT = handled items with an end: within when (ended − arrived) <= tat_hours.
+    - TAT = handled items with an end: within when (ended − arrived) <= tat_hours;
+    - service level numerator and denominator follow the process's `sl_formula` (KPIS.md), so
+      service levels over several processes remain a ratio of sums.
     """
-    i = alias
+    i, p = alias, settings
     inbound = f"{i}.direction = 'inbound'"
-    short = f"({i}.abandoned AND {i}.duration_seconds < %(short_abandon)s)"
+    short = f"({i}.abandoned AND {i}.duration_seconds < {p}.short_abandon_seconds)"
     abandoned = f"({inbound} AND {i}.abandoned AND NOT {short})"
     answered = f"({inbound} AND {i}.answered_at IS NOT NULL)"
-    answered_within = f"({answered} AND {i}.wait_seconds <= %(sl_threshold)s)"
-    abandoned_within = f"({abandoned} AND {i}.duration_seconds <= %(sl_threshold)s)"
+    answered_within = f"({answered} AND {i}.wait_seconds <= {p}.sl_threshold_seconds)"
+    abandoned_within = f"({abandoned} AND {i}.duration_seconds <= {p}.sl_threshold_seconds)"
     handled = f"({i}.answered_at IS NOT NULL)"
     eligible = f"({handled} AND {inbound} AND {i}.customer_ref <> '')"
     repeat = (
         "EXISTS (SELECT 1 FROM processes_interaction j"
         f" WHERE j.process_id = {i}.process_id AND j.customer_ref = {i}.customer_ref"
-        f" AND j.arrived_us > {i}.arrived_us AND j.arrived_us <= {i}.arrived_us + %(fcr_window_us)s"
-        " AND NOT (j.abandoned AND j.duration_seconds < %(short_abandon)s))"
+        f" AND j.arrived_us > {i}.arrived_us AND j.arrived_us <= {i}.arrived_us + {p}.fcr_window_days * 86400000000"
+        f" AND NOT (j.abandoned AND j.duration_seconds < {p}.short_abandon_seconds))"
     )
     tat_item = f"({handled} AND {i}.ended_at IS NOT NULL)"
 
@@ -93,6 +93,17 @@ def component_sql(alias: str = "i") -> dict[str, str]:
     def total(condition: str, value: str) -> str:
         return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
 
+    # Per interaction: service-level numerator and denominator of its process's formula.
+    numerator = (
+        f"CASE WHEN {p}.sl_formula = 'early_abandons_count_good'"
+        f" THEN CASE WHEN {answered_within} OR {abandoned_within} THEN 1 ELSE 0 END"
+        f" ELSE CASE WHEN {answered_within} THEN 1 ELSE 0 END END"
+    )
+    denominator = (
+        f"CASE WHEN {answered} OR {abandoned} THEN"
+        f" CASE WHEN {p}.sl_formula = 'exclude_early_abandons' AND {abandoned_within} THEN 0 ELSE 1 END"
+        " ELSE 0 END"
+    )
     return {
         "offered": count(inbound),
         "short_abandoned": count(f"{inbound} AND {short}"),
@@ -103,32 +114,16 @@ def component_sql(alias: str = "i") -> dict[str, str]:
         "handled": count(handled),
         "handle_seconds": total(handled, f"({i}.talk_seconds + {i}.hold_seconds + {i}.wrap_seconds)"),
         "wait_seconds": total(answered, f"{i}.wait_seconds"),
+        "sl_numerator": f"SUM({numerator})",
+        "sl_denominator": f"SUM({denominator})",
         "fcr_eligible": count(eligible),
         "fcr_resolved": count(f"{eligible} AND NOT {repeat}"),
         "csat_responses": count(f"{i}.csat IS NOT NULL"),
         "csat_top2": count(f"{i}.csat >= 4"),
         "csat_sum": total(f"{i}.csat IS NOT NULL", f"{i}.csat"),
         "tat_items": count(tat_item),
-        "tat_within": count(f"{tat_item} AND {i}.duration_seconds <= %(tat_seconds)s"),
+        "tat_within": count(f"{tat_item} AND {i}.duration_seconds <= {p}.tat_hours * 3600"),
     }
-
-
-def service_level_components(formula: str, c: Mapping) -> tuple[str, str]:
-    """The SQL (numerator, denominator) of the service level for a process's `sl_formula`, over
-    already-summed component columns `c` (column name -> SQL expression)."""
-    within, answered, abandoned, ab_within = (
-        c["answered_within"],
-        c["answered"],
-        c["abandoned"],
-        c["abandoned_within"],
-    )
-    if formula == "standard":
-        return within, f"({answered} + {abandoned})"
-    if formula == "exclude_early_abandons":
-        return within, f"({answered} + {abandoned} - {ab_within})"
-    if formula == "early_abandons_count_good":
-        return f"({within} + {ab_within})", f"({answered} + {abandoned})"
-    raise ValueError(f"unknown sl_formula {formula!r}")
 
 
 # --- figures from summed components -----------------------------------------------------------------

@@ -15,11 +15,21 @@ class DailyKpi(models.Model):
     the agent's team at the time of the interactions.
     """
 
-    process = models.ForeignKey("processes.Process", on_delete=models.CASCADE, related_name="+")
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    # Derived rows written only by the engine, in bulk: no database-side foreign-key checks
+    # (Django still cascades deletes); the unique key and the indexes below serve the reads.
+    process = models.ForeignKey(
+        "processes.Process", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     local_date = models.DateField()
-    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, null=True, related_name="+")
-    team = models.ForeignKey("agents.Team", on_delete=models.SET_NULL, null=True, related_name="+")
+    agent = models.ForeignKey(
+        "agents.Agent", on_delete=models.CASCADE, null=True, related_name="+", db_index=False, db_constraint=False
+    )
+    team = models.ForeignKey(
+        "agents.Team", on_delete=models.SET_NULL, null=True, related_name="+", db_index=False, db_constraint=False
+    )
     offered = models.IntegerField(default=0)
     short_abandoned = models.IntegerField(default=0)
     abandoned = models.IntegerField(default=0)

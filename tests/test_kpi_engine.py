@@ -503,3 +503,48 @@ def test_marks_renewed_during_a_recompute_survive_it(kolkata):
         engine.recompute_days = original
     assert list(KpiMark.objects.values_list("local_date", flat=True)) == [date(2026, 10, 1)]
     assert DailyKpi.objects.exists()
+
+
+def test_full_recompute_of_all_processes_and_the_command_give_the_same_table(kolkata, capsys):
+    from django.core.management import call_command
+
+    other = ProcessFactory(
+        client=kolkata.client, code="IN-CHAT", timezone="Asia/Kolkata", sl_formula="exclude_early_abandons"
+    )
+    AgentFactory(code="A9", processes=[other])
+    rows = worked_example() + [
+        row(
+            "c1",
+            t("10-02", "10:00:00"),
+            process="IN-CHAT",
+            agent="A9",
+            answered_at=t("10-02", "10:00:00", 30),
+            ended_at=t("10-02", "10:09:00"),
+            talk=500,
+            customer="C1",
+        ),
+        row("c2", t("10-02", "10:01:00"), process="IN-CHAT", abandoned=True, ended_at=t("10-02", "10:01:00", 9)),
+    ]
+    load(rows)
+    expected = table_snapshot()
+    DailyKpi.objects.all().delete()
+    assert engine.recompute_all() == len(expected)
+    assert table_snapshot() == expected
+    DailyKpi.objects.all().delete()
+    call_command("compute_kpis")
+    assert table_snapshot() == expected
+    call_command("compute_kpis", "--process", "IN-CHAT", "--start", "2026-10-01", "--end", "2026-10-31")
+    assert table_snapshot() == expected
+    assert "component row(s)" in capsys.readouterr().out
+
+
+def test_compute_kpis_command_refuses_bad_arguments(kolkata):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no process NOPE"):
+        call_command("compute_kpis", "--process", "NOPE")
+    with pytest.raises(CommandError, match="both --start and --end"):
+        call_command("compute_kpis", "--start", "2026-10-01")
+    with pytest.raises(CommandError, match="before"):
+        call_command("compute_kpis", "--start", "2026-10-05", "--end", "2026-10-01")

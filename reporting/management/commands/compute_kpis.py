@@ -41,6 +41,9 @@ class Command(BaseCommand):
         if marked:
             done = engine.recompute_marked([p.pk for p in processes] if process else None)
             self.stdout.write(f"recomputed {done['days']} marked day(s) of {done['processes']} process(es)")
+        elif not process:
+            rows = engine.recompute_all(start, end)
+            self.stdout.write(f"all processes: {rows} component row(s)")
         else:
             for item in processes.order_by("code"):
                 rows = engine.recompute_range(item, start, end)
