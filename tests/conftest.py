@@ -47,6 +47,7 @@ class Tenant:
     agent_user: object
     client_user: object
     ops: object
+    import_job: object
 
 
 def _tenant(prefix: str, tz: str) -> Tenant:
@@ -69,7 +70,10 @@ def _tenant(prefix: str, tz: str) -> Tenant:
     client_user = UserFactory(username=f"client_{prefix.lower()}", role=Role.CLIENT, client=client)
     ops = UserFactory(username=f"ops_{prefix.lower()}", role=Role.OPS_MANAGER)
     ops.assigned_clients.set([client])
-    return Tenant(client, process, process2, team, agent, leader, qa, agent_user, client_user, ops)
+    from processes.models import ImportJob
+
+    job = ImportJob.objects.create(created_by=ops, file=f"imports/{prefix}.csv", original_name=f"{prefix.lower()}.csv")
+    return Tenant(client, process, process2, team, agent, leader, qa, agent_user, client_user, ops, job)
 
 
 @pytest.fixture

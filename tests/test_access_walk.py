@@ -72,6 +72,7 @@ def _object_for(model, tenant):
         "agents.team": tenant.team,
         "agents.agent": tenant.agent,
         "accounts.user": tenant.client_user,
+        "processes.importjob": tenant.import_job,
     }[label]
 
 
