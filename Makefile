@@ -64,6 +64,7 @@ test: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/run.py
+	cd bench && ../$(BIN)/python kpi_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
