@@ -23,6 +23,13 @@ def navigation(request):
     for label, name, capability, icon in NAVIGATION:
         if has_capability(user, capability):
             url = reverse(name)
-            active = request.path == url if name == "home" else request.path.startswith(url)
-            items.append({"label": label, "url": url, "icon": icon, "active": active})
+            items.append({"label": label, "url": url, "icon": icon, "active": False})
+    # The entry whose URL is the longest prefix of the current path is the active one.
+    matches = [
+        item
+        for item in items
+        if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items}

@@ -290,6 +290,12 @@ class ImportJob(models.Model):
     def __str__(self):
         return f"import {self.pk} ({self.original_name}, {self.status})"
 
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
     @classmethod
     def scope_extra(cls, user, role):
         """An import job is visible to the user who uploaded it and to administrators."""
