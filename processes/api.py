@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from accounts.scoping import scope_q
 from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
 from clients.models import Client
-from processes.imports import ImportFailed, import_records
+from processes.imports import COLUMNS, ImportFailed, import_records
 from processes.models import Interaction, Process, SLATarget
 from processes.services import process_create, process_update
 
@@ -84,25 +84,7 @@ class InteractionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Interaction
-        fields = [
-            "external_id",
-            "process",
-            "agent",
-            "channel",
-            "direction",
-            "customer_ref",
-            "arrived_at",
-            "answered_at",
-            "ended_at",
-            "talk_seconds",
-            "hold_seconds",
-            "wrap_seconds",
-            "abandoned",
-            "resolved",
-            "csat",
-            "disposition",
-            "local_date",
-        ]
+        fields = [*COLUMNS, "local_date"]
         read_only_fields = fields
 
 

@@ -37,24 +37,9 @@ import random
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-COLUMNS = (
-    "external_id",
-    "process",
-    "agent",
-    "channel",
-    "direction",
-    "customer_ref",
-    "arrived_at",
-    "answered_at",
-    "ended_at",
-    "talk_seconds",
-    "hold_seconds",
-    "wrap_seconds",
-    "abandoned",
-    "resolved",
-    "csat",
-    "disposition",
-)
+from processes.imports import COLUMNS
+
+__all__ = ["COLUMNS", "demo_interaction_rows"]
 
 # --- Volumes -------------------------------------------------------------------------------------
 
