@@ -59,19 +59,16 @@ def fresh_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     psql(url, f"DROP DATABASE IF EXISTS {name}")
     psql(url, f"CREATE DATABASE {name}")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env={**os.environ, "DATABASE_URL": url}
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; sys.path.insert(0, 'bench'); from common import *; django_setup(); create_master_data()",
-        ],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "DATABASE_URL": url},
-    )
+    migrate_with_master_data(url)
+
+
+def migrate_with_master_data(url: str) -> None:
+    """Migrate the database at `url` and create the bench processes and agents (in child processes,
+    so this process stays unconfigured until it needs Django)."""
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=env)
+    setup = "import sys; sys.path.insert(0, 'bench'); from common import *; django_setup(); create_master_data()"
+    subprocess.run([sys.executable, "-c", setup], cwd=ROOT, check=True, env=env)
 
 
 def import_in_child(url: str, path: Path) -> dict:
@@ -193,22 +190,7 @@ def main():
     sqlite_path = args.cache / "bench.sqlite3"
     sqlite_path.unlink(missing_ok=True)
     sqlite_url = f"sqlite:///{sqlite_path}"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "DATABASE_URL": sqlite_url},
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; sys.path.insert(0, 'bench'); from common import *; django_setup(); create_master_data()",
-        ],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "DATABASE_URL": sqlite_url},
-    )
+    migrate_with_master_data(sqlite_url)
     small = cached_file(args.cache, args.sqlite_rows)
     imported = import_in_child(sqlite_url, small)
     results["sqlite_import"] = {
