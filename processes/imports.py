@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.scoping import scope_q
 from agents.models import Agent
 from processes.models import Channel, Direction, Process
-from reporting.marks import mark_days_for_import
+from reporting.marks import mark_days_for_import, refresh_repeat_flags_for_import
 
 COLUMNS = (
     "external_id",
@@ -652,6 +652,7 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int) -> None:
             raise ImportFailed(report)
         report.process_ids, report.marked_days = mark_days_for_import(cursor, _Staging.name, now)
         report.created, report.updated = _upsert(cursor, now)
+        report.marked_days += refresh_repeat_flags_for_import(cursor, now)
         return
     # On PostgreSQL the interaction table's unique key finds duplicates as the rows go in, which
     # costs nothing when there are none: two new rows with one key fail the INSERT, two rows for
@@ -663,6 +664,7 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int) -> None:
             created, updated = _upsert(cursor, now)
             if created + updated != staged:
                 raise _RowsLeftOver(f"{staged} rows staged, {created} created, {updated} updated")
+            marked_days += refresh_repeat_flags_for_import(cursor, now)
     except (IntegrityError, _RowsLeftOver):
         _find_duplicates(cursor, report)
         if not report.error_count:

@@ -221,6 +221,11 @@ class Interaction(models.Model):
     arrived_us = models.BigIntegerField(help_text="arrived_at as microseconds since the Unix epoch.")
     wait_seconds = models.FloatField(null=True, blank=True, help_text="answered_at − arrived_at")
     duration_seconds = models.FloatField(null=True, blank=True, help_text="ended_at − arrived_at")
+    has_repeat = models.BooleanField(
+        db_default=False,
+        help_text="Another interaction of the same process and customer, not a short abandon, arrived "
+        "strictly later within the FCR window (KPIS.md). Kept up to date by the import.",
+    )
     imported_at = models.DateTimeField()
 
     objects = ScopedQuerySet.as_manager()

@@ -94,6 +94,10 @@ def process_update(*, actor, process: Process, sla_targets=None, client=None, **
     changed = {name for name in KPI_SETTINGS if getattr(process, name) != before[name]}
     if "timezone" in changed:
         interaction_reattribute_days(process=process)
+    if changed & {"fcr_window_days", "short_abandon_seconds"}:
+        from reporting.marks import refresh_repeat_flags
+
+        refresh_repeat_flags(process)
     if changed:
         from reporting.marks import mark_all_days
         from reporting.tasks import recompute_marked_kpis

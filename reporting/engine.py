@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from processes.models import Interaction, Process
 from reporting.kpis import component_sql
+from reporting.marks import refresh_repeat_flags
 from reporting.models import KpiMark
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,10 @@ def recompute_days(process: Process, days: list[date]) -> int:
 
 
 def recompute_range(process: Process, start: date | None = None, end: date | None = None, *, chunk_days=92) -> int:
-    """Full recompute of `process` over [start, end] (default: every day it has interactions),
-    in chunks of days, each chunk its own transaction."""
+    """Full recompute of `process` over [start, end] (default: every day it has interactions):
+    its repeat-contact flags first, then the components, in chunks of days, each chunk its own
+    transaction."""
+    refresh_repeat_flags(process)
     if start is None or end is None:
         bounds = Interaction.objects.filter(process=process).aggregate(first=Min("local_date"), last=Max("local_date"))
         if bounds["first"] is None:
@@ -135,8 +138,10 @@ def _marks_consume(marks: list[tuple[int, object]]) -> None:
 
 
 def recompute_all(start: date | None = None, end: date | None = None, *, chunk_days=366) -> int:
-    """Full recompute of every process over [start, end] (default: all days with interactions),
-    one set-based statement per chunk of days, each chunk its own transaction."""
+    """Full recompute of every process over [start, end] (default: all days with interactions):
+    the repeat-contact flags first, then one set-based statement per chunk of days, each chunk its
+    own transaction."""
+    refresh_repeat_flags()
     bounds = Interaction.objects.aggregate(first=Min("local_date"), last=Max("local_date"))
     if bounds["first"] is None:
         return 0

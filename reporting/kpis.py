@@ -63,9 +63,8 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     - answered within = answered and (answered − arrived) <= sl_threshold_seconds;
     - abandoned within = abandoned, not short, and (ended − arrived) <= sl_threshold_seconds;
     - handled = answered_at set, inbound and outbound;
-    - FCR eligible = handled, inbound, non-empty customer_ref; resolved = no other interaction of
-      the same process and customer_ref, not a short abandon, arriving strictly later and at most
-      fcr_window_days later (inclusive);
+    - FCR eligible = handled, inbound, non-empty customer_ref; resolved = eligible and without a
+      repeat contact (`has_repeat`, kept per interaction from `repeat_contact_sql()`);
     - TAT = handled items with an end: within when (ended − arrived) <= tat_hours;
     - service level numerator and denominator follow the process's `sl_formula` (KPIS.md), so
       service levels over several processes remain a ratio of sums.
@@ -79,12 +78,6 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     abandoned_within = f"({abandoned} AND {i}.duration_seconds <= {p}.sl_threshold_seconds)"
     handled = f"({i}.answered_at IS NOT NULL)"
     eligible = f"({handled} AND {inbound} AND {i}.customer_ref <> '')"
-    repeat = (
-        "EXISTS (SELECT 1 FROM processes_interaction j"
-        f" WHERE j.process_id = {i}.process_id AND j.customer_ref = {i}.customer_ref"
-        f" AND j.arrived_us > {i}.arrived_us AND j.arrived_us <= {i}.arrived_us + {p}.fcr_window_days * 86400000000"
-        f" AND NOT (j.abandoned AND j.duration_seconds < {p}.short_abandon_seconds))"
-    )
     tat_item = f"({handled} AND {i}.ended_at IS NOT NULL)"
 
     def count(condition: str) -> str:
@@ -117,7 +110,7 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
         "sl_numerator": f"SUM({numerator})",
         "sl_denominator": f"SUM({denominator})",
         "fcr_eligible": count(eligible),
-        "fcr_resolved": count(f"{eligible} AND NOT {repeat}"),
+        "fcr_resolved": count(f"{eligible} AND NOT {i}.has_repeat"),
         "csat_responses": count(f"{i}.csat IS NOT NULL"),
         "csat_top2": count(f"{i}.csat >= 4"),
         "csat_sum": total(f"{i}.csat IS NOT NULL", f"{i}.csat"),
@@ -142,6 +135,23 @@ def asa(c: Mapping) -> float | None:
 def abandon_rate(c: Mapping) -> float | None:
     """Abandon rate, %: abandoned ÷ (answered + abandoned) × 100 (short abandons excluded)."""
     return _rate(c["abandoned"], c["answered"] + c["abandoned"])
+
+
+def repeat_contact_sql(alias: str = "i", settings: str = "p") -> str:
+    """SQL predicate: interaction `alias` has a repeat contact (KPIS.md, FCR repeat-contact method).
+
+    True when another interaction j of the same process and the same customer_ref, not a short
+    abandon, has arrived_i < arrived_j <= arrived_i + fcr_window_days (exact days of 86,400 s).
+    Stored per interaction as `has_repeat` by the import (for the interactions it can affect) and
+    by a full recompute, so that daily aggregation needs no per-row subquery.
+    """
+    i, p = alias, settings
+    return (
+        "EXISTS (SELECT 1 FROM processes_interaction j"
+        f" WHERE j.process_id = {i}.process_id AND j.customer_ref = {i}.customer_ref"
+        f" AND j.arrived_us > {i}.arrived_us AND j.arrived_us <= {i}.arrived_us + {p}.fcr_window_days * 86400000000"
+        f" AND NOT (j.abandoned AND j.duration_seconds < {p}.short_abandon_seconds))"
+    )
 
 
 def service_level_standard(c: Mapping) -> float | None:

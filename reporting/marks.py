@@ -13,8 +13,9 @@ from django.utils import timezone
 
 
 def affected_days(day: date, fcr_window_days: int) -> list[date]:
-    """The days whose figures an interaction arriving on local `day` can change: its own, and
-    the earlier days whose FCR window reaches it (one extra day covers DST-shortened days)."""
+    """The days whose figures an interaction arriving on local `day` can change, without looking
+    at the data: its own, and the earlier days whose FCR window reaches it (one extra day covers
+    DST-shortened days)."""
     return [day - timedelta(days=offset) for offset in range(fcr_window_days + 1, -1, -1)]
 
 
@@ -37,11 +38,13 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int], int]:
-    """Mark every day an import can change: the new rows' days, the old days of rows it moves,
-    and the earlier days whose FCR window reaches either. Returns (process ids, marks written)."""
-    from processes.models import Process
+_TOUCHED = "import_customers"
 
+
+def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int], int]:
+    """Before the upsert: mark the days of the imported rows and the old days of rows the import
+    moves, and remember which (process, customer) pairs it touches, old and new, with the span of
+    their arrivals (for `refresh_repeat_flags_for_import`). Returns (process ids, marks written)."""
     cursor.execute(f"SELECT DISTINCT process_id, local_date FROM {staging}")
     days = {(pid, _as_date(d)) for pid, d in cursor.fetchall()}
     cursor.execute(
@@ -49,10 +52,54 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
         " ON i.process_id = s.process_id AND i.external_id = s.external_id WHERE i.local_date <> s.local_date"
     )
     days |= {(pid, _as_date(d)) for pid, d in cursor.fetchall()}
-    process_ids = {pid for pid, _ in days}
-    windows = dict(Process.objects.filter(pk__in=process_ids).values_list("pk", "fcr_window_days"))
-    pairs = {(pid, affected) for pid, day in days for affected in affected_days(day, windows[pid])}
-    return process_ids, upsert_marks(cursor, pairs, now)
+    cursor.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {_TOUCHED} AS SELECT process_id, customer_ref, MIN(arrived_us) AS first_us,"
+        " MAX(arrived_us) AS last_us FROM ("
+        f" SELECT s.process_id, s.customer_ref, s.arrived_us FROM {staging} s WHERE s.customer_ref <> ''"
+        " UNION ALL"
+        f" SELECT i.process_id, i.customer_ref, i.arrived_us FROM {staging} s JOIN processes_interaction i"
+        " ON i.process_id = s.process_id AND i.external_id = s.external_id WHERE i.customer_ref <> ''"
+        ") touched GROUP BY process_id, customer_ref"
+    )
+    return {pid for pid, _ in days}, upsert_marks(cursor, days, now)
+
+
+def _flip_sql(where: str) -> str:
+    """Flip `has_repeat` where it disagrees with the definition; returns the changed rows' days."""
+    from reporting.kpis import repeat_contact_sql
+
+    return (
+        "UPDATE processes_interaction SET has_repeat = NOT has_repeat WHERE id IN ("
+        " SELECT i.id FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id"
+        f" {where} AND i.has_repeat <> ({repeat_contact_sql('i', 'p')}))"
+        " RETURNING process_id, local_date"
+    )
+
+
+def refresh_repeat_flags_for_import(cursor, now: datetime) -> int:
+    """After the upsert: bring `has_repeat` up to date for every interaction whose FCR window can
+    reach a touched (process, customer) — the imported rows themselves and the earlier contacts of
+    the same customers — and mark the days whose flags changed. Returns the marks written."""
+    cursor.execute(
+        _flip_sql(
+            f"JOIN {_TOUCHED} c ON c.process_id = i.process_id AND c.customer_ref = i.customer_ref"
+            " WHERE i.arrived_us >= c.first_us - p.fcr_window_days * 86400000000 AND i.arrived_us <= c.last_us"
+        )
+    )
+    changed = {(pid, _as_date(day)) for pid, day in cursor.fetchall()}
+    cursor.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+    return upsert_marks(cursor, changed, now)
+
+
+def refresh_repeat_flags(process=None) -> int:
+    """Recompute `has_repeat` for all interactions (of one process), marking the days whose flags
+    changed: after the FCR window or short-abandon setting changes, and in a full recompute."""
+    where = "WHERE i.process_id = %s" if process is not None else "WHERE 1 = 1"
+    with connection.cursor() as cursor:
+        cursor.execute(_flip_sql(where), [process.pk] if process is not None else [])
+        changed = {(pid, _as_date(day)) for pid, day in cursor.fetchall()}
+        return upsert_marks(cursor, changed, timezone.now())
 
 
 def mark_all_days(process) -> int:
