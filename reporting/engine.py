@@ -99,11 +99,14 @@ def recompute_days(process: Process, days: list[date]) -> int:
     return written
 
 
-def recompute_range(process: Process, start: date | None = None, end: date | None = None, *, chunk_days=92) -> int:
-    """Full recompute of `process` over [start, end] (default: every day it has interactions):
-    its repeat-contact flags first, then the components, in chunks of days, each chunk its own
-    transaction."""
-    refresh_repeat_flags(process)
+def recompute_range(
+    process: Process, start: date | None = None, end: date | None = None, *, chunk_days=92, refresh_flags=False
+) -> int:
+    """Full recompute of `process` over [start, end] (default: every day it has interactions), in
+    chunks of days, each chunk its own transaction. The repeat-contact flags are kept right by
+    imports and setting changes; `refresh_flags` re-evaluates them all first (a repair)."""
+    if refresh_flags:
+        refresh_repeat_flags(process)
     if start is None or end is None:
         bounds = Interaction.objects.filter(process=process).aggregate(first=Min("local_date"), last=Max("local_date"))
         if bounds["first"] is None:
@@ -137,11 +140,12 @@ def _marks_consume(marks: list[tuple[int, object]]) -> None:
         KpiMark.objects.filter(pk=mark_id, marked_at=marked_at).delete()
 
 
-def recompute_all(start: date | None = None, end: date | None = None, *, chunk_days=366) -> int:
-    """Full recompute of every process over [start, end] (default: all days with interactions):
-    the repeat-contact flags first, then one set-based statement per chunk of days, each chunk its
-    own transaction."""
-    refresh_repeat_flags()
+def recompute_all(start: date | None = None, end: date | None = None, *, chunk_days=366, refresh_flags=False) -> int:
+    """Full recompute of every process over [start, end] (default: all days with interactions), one
+    set-based statement per chunk of days, each chunk its own transaction; `refresh_flags` first
+    re-evaluates every repeat-contact flag (a repair)."""
+    if refresh_flags:
+        refresh_repeat_flags()
     bounds = Interaction.objects.aggregate(first=Min("local_date"), last=Max("local_date"))
     if bounds["first"] is None:
         return 0

@@ -69,12 +69,16 @@ def _flip_sql(where: str) -> str:
     """Flip `has_repeat` where it disagrees with the definition; returns the changed rows' days."""
     from reporting.kpis import repeat_contact_sql
 
-    return (
+    update = (
         "UPDATE processes_interaction SET has_repeat = NOT has_repeat WHERE id IN ("
         " SELECT i.id FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id"
         f" {where} AND i.has_repeat <> ({repeat_contact_sql('i', 'p')}))"
         " RETURNING process_id, local_date"
     )
+    if connection.vendor == "postgresql":
+        # Only the distinct days come back, however many rows flip: memory stays flat.
+        return f"WITH flipped AS ({update}) SELECT DISTINCT process_id, local_date FROM flipped"
+    return update
 
 
 def refresh_repeat_flags_for_import(cursor, now: datetime) -> int:
@@ -87,7 +91,7 @@ def refresh_repeat_flags_for_import(cursor, now: datetime) -> int:
             " WHERE i.arrived_us >= c.first_us - p.fcr_window_days * 86400000000 AND i.arrived_us <= c.last_us"
         )
     )
-    changed = {(pid, _as_date(day)) for pid, day in cursor.fetchall()}
+    changed = {(pid, _as_date(day)) for pid, day in cursor}
     cursor.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
     return upsert_marks(cursor, changed, now)
 
@@ -98,7 +102,7 @@ def refresh_repeat_flags(process=None) -> int:
     where = "WHERE i.process_id = %s" if process is not None else "WHERE 1 = 1"
     with connection.cursor() as cursor:
         cursor.execute(_flip_sql(where), [process.pk] if process is not None else [])
-        changed = {(pid, _as_date(day)) for pid, day in cursor.fetchall()}
+        changed = {(pid, _as_date(day)) for pid, day in cursor}
         return upsert_marks(cursor, changed, timezone.now())
 
 

@@ -25,5 +25,8 @@ def recompute_kpis_range(process_id: int, start: str | None = None, end: str | N
     """Full recompute of one process over a range of ISO dates (default: all its days)."""
     process = Process.objects.get(pk=process_id)
     return engine.recompute_range(
-        process, date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None
+        process,
+        date.fromisoformat(start) if start else None,
+        date.fromisoformat(end) if end else None,
+        refresh_flags=True,
     )

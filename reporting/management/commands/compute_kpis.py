@@ -25,8 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--start", type=_day, help="first local date, YYYY-MM-DD")
         parser.add_argument("--end", type=_day, help="last local date, YYYY-MM-DD")
         parser.add_argument("--marked", action="store_true", help="only the marked (process, day) pairs")
+        parser.add_argument(
+            "--refresh-flags",
+            action="store_true",
+            help="first re-evaluate every interaction's repeat-contact flag (repair; slow on big tables)",
+        )
 
-    def handle(self, *args, process=None, start=None, end=None, marked=False, **options):
+    def handle(self, *args, process=None, start=None, end=None, marked=False, refresh_flags=False, **options):
         if (start is None) != (end is None):
             raise CommandError("give both --start and --end, or neither")
         if start and end and start > end:
@@ -42,10 +47,10 @@ class Command(BaseCommand):
             done = engine.recompute_marked([p.pk for p in processes] if process else None)
             self.stdout.write(f"recomputed {done['days']} marked day(s) of {done['processes']} process(es)")
         elif not process:
-            rows = engine.recompute_all(start, end)
+            rows = engine.recompute_all(start, end, refresh_flags=refresh_flags)
             self.stdout.write(f"all processes: {rows} component row(s)")
         else:
             for item in processes.order_by("code"):
-                rows = engine.recompute_range(item, start, end)
+                rows = engine.recompute_range(item, start, end, refresh_flags=refresh_flags)
                 self.stdout.write(f"{item.code}: {rows} component row(s)")
         self.stdout.write(f"done in {time.perf_counter() - started:.1f} s")
