@@ -5,10 +5,13 @@ from accounts.permissions import has_capability
 # (label, url name, capability, icon)
 NAVIGATION = [
     ("Home", "home", "home.view", "house"),
+    ("Dashboard", "reporting:mine", "kpis.view", "speedometer2"),
     ("Clients", "clients:list", "clients.view", "building"),
     ("Processes", "processes:list", "processes.view", "diagram-3"),
     ("Teams", "agents:team_list", "teams.view", "people"),
     ("Agents", "agents:list", "agents.view", "person-badge"),
+    ("Work queue", "work:queue", "work.assign", "kanban"),
+    ("My work", "work:mine", "work.do", "check2-square"),
     ("Imports", "processes:imports", "interactions.import", "upload"),
     ("Users", "accounts:user_list", "users.view", "person-gear"),
 ]

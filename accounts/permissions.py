@@ -28,6 +28,28 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "interactions.view": STAFF_ROLES,
     "interactions.import": MANAGERS,
     "kpis.view": ALL_ROLES,
+    # Dashboards (reporting/views.py). Client users see processes and SLA status, never people
+    # unless their client allows names; agents see their own page.
+    "dashboards.overview": MANAGERS,
+    "dashboards.process": ALL_ROLES - {AGENT},
+    "dashboards.team": MANAGERS | {TEAM_LEADER},
+    "dashboards.agent": MANAGERS | {TEAM_LEADER, AGENT},
+    "dashboards.portal": MANAGERS | {CLIENT},
+    "sla.view": ALL_ROLES - {AGENT},
+    # Work items (ROLES.md): team leaders and managers run the queues, agents work their own.
+    "work.view": frozenset({ADMIN, OPS_MANAGER, TEAM_LEADER, AGENT}),
+    "work.assign": frozenset({ADMIN, OPS_MANAGER, TEAM_LEADER}),
+    "work.manage": frozenset({ADMIN, OPS_MANAGER, TEAM_LEADER}),
+    "work.do": frozenset({ADMIN, AGENT}),
+    # Quality (quality/): aggregated QA for everyone (client users: their client, no names);
+    # evaluation rows for staff (agents: their own; team leaders: their agents').
+    "quality.view": ALL_ROLES,
+    "quality.evaluations": STAFF_ROLES,
+    "quality.evaluate": frozenset({ADMIN, OPS_MANAGER, QA_ANALYST}),
+    "quality.manage": frozenset({ADMIN, OPS_MANAGER, QA_ANALYST}),
+    "quality.dispute": frozenset({ADMIN, AGENT}),
+    "coaching.view": STAFF_ROLES,
+    "coaching.manage": frozenset({ADMIN, OPS_MANAGER, TEAM_LEADER}),
 }
 
 

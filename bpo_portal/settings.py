@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "agents",
     "quality",
     "reporting",
+    "work",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     # Recompute any (process, day) still marked: the safety net behind the on-commit trigger.
     "sweep-kpi-marks": {"task": "reporting.sweep_kpi_marks", "schedule": env_int("KPI_SWEEP_SECONDS", 60, minimum=5)},
+    # Hand out whatever work is still unassigned on processes that assign automatically.
+    "auto-assign-work": {
+        "task": "work.auto_assign_unassigned",
+        "schedule": env_int("WORK_AUTO_ASSIGN_SECONDS", 300, minimum=10),
+    },
 }
 # Task modules outside the apps (the apps' own tasks.py are found by autodiscovery).
 CELERY_IMPORTS = ["bpo_portal.tasks"]

@@ -12,7 +12,9 @@ from bpo_portal.codes import CodeConverter
 from bpo_portal.health import health_status
 from clients.api import ClientViewSet
 from processes.api import InteractionBulkView, InteractionViewSet, ProcessViewSet
+from quality.api import EvaluationViewSet, ScorecardViewSet
 from reporting.api import KpiView
+from work.api import WorkItemViewSet
 
 register_converter(CodeConverter, "code")
 
@@ -25,6 +27,9 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
 router.register("users", UserViewSet, basename="user")
 router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("work-items", WorkItemViewSet, basename="work-item")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
 
 
 def healthz(request):
@@ -39,6 +44,9 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("clients/", include("clients.urls")),
     path("processes/", include("processes.urls")),
+    path("work/", include("work.urls")),
+    path("quality/", include("quality.urls")),
+    path("dashboard/", include("reporting.urls")),
     path("", include("agents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

@@ -75,3 +75,28 @@ class AgentFactory(factory.django.DjangoModelFactory):
     def processes(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.processes.set(extracted)
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _due(item):
+    from datetime import timedelta
+
+    return item.received_at + timedelta(hours=item.process.tat_hours)
+
+
+class WorkItemFactory(factory.django.DjangoModelFactory):
+    """An open, unassigned work item due per its process's turnaround target."""
+
+    class Meta:
+        model = "work.WorkItem"
+
+    process = factory.SubFactory(ProcessFactory)
+    client = factory.LazyAttribute(lambda w: w.process.client)
+    title = factory.Sequence(lambda n: f"Work item {n}")
+    received_at = factory.LazyFunction(_now)
+    due_at = factory.LazyAttribute(_due)

@@ -1,0 +1,241 @@
+"""CSV import of work items, with the interaction import's rules: UTF-8 (BOM accepted), header
+first, columns in any order, unknown columns an error, all or nothing, every error reported as
+"line N, column C: reason" (the first 100, then a count), scoped to the caller's processes.
+
+A row with an `external_id` that its process already has updates that item in place (when it is
+still open and something changed), so importing the same file twice changes nothing the second
+time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.scoping import scope_q
+from agents.models import Agent
+from processes.imports import ImportFailed, ImportReport
+from processes.models import Process
+from work.models import PRIORITY_BY_NAME, WorkItem, WorkType
+from work.services import default_due_at, work_item_assign, work_item_create, work_item_update, work_items_auto_assign
+
+COLUMNS = (
+    "external_id",
+    "process",
+    "type",
+    "title",
+    "details",
+    "customer_ref",
+    "priority",
+    "received_at",
+    "due_at",
+    "assignee",
+)
+REQUIRED_COLUMNS = ("process", "title")
+MAX_ROWS = 10_000
+
+
+@dataclass
+class WorkImportReport(ImportReport):
+    unchanged: int = 0
+    auto_assigned: int = 0
+
+
+def _time(value: str):
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return f"'{value}' is not an ISO-8601 timestamp (e.g. 2026-10-01T09:00:00+05:30)"
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return f"'{value}' has no UTC offset: add one such as +05:30 or Z (naive timestamps are rejected)"
+    return parsed
+
+
+class _Validator:
+    def __init__(self, user):
+        processes = Process.objects.select_related("client")
+        if user is not None:
+            processes = processes.filter(scope_q(Process, user))
+        self.processes = {p.code: p for p in processes}
+        self.agents = {a.code: a for a in Agent.objects.prefetch_related("processes")}
+        self.seen: dict[tuple[int, str], int] = {}
+
+    def validate(self, line: int, row: dict[str, str], report: ImportReport) -> dict | None:
+        errors = []
+        process = None
+        code = row["process"]
+        if not code:
+            errors.append(("process", "required"))
+        elif code not in self.processes:
+            errors.append(("process", f"no process '{code}' that you may import into"))
+        else:
+            process = self.processes[code]
+        external_id = row["external_id"]
+        if len(external_id) > 100:
+            errors.append(("external_id", "longer than 100 characters"))
+        elif external_id and process is not None:
+            key = (process.pk, external_id)
+            if key in self.seen:
+                errors.append(("external_id", f"'{external_id}' appears twice (first on line {self.seen[key]})"))
+            self.seen.setdefault(key, line)
+        kind = row["type"] or WorkType.BACK_OFFICE
+        if kind not in WorkType.values:
+            errors.append(("type", f"'{kind}' is not one of {', '.join(WorkType.values)}"))
+        title = row["title"]
+        if not title:
+            errors.append(("title", "required"))
+        elif len(title) > 200:
+            errors.append(("title", "longer than 200 characters"))
+        if len(row["customer_ref"]) > 100:
+            errors.append(("customer_ref", "longer than 100 characters"))
+        priority_name = (row["priority"] or "normal").lower()
+        priority = PRIORITY_BY_NAME.get(priority_name)
+        if priority is None:
+            errors.append(("priority", f"'{row['priority']}' is not one of {', '.join(PRIORITY_BY_NAME)}"))
+        received = due = None
+        if row["received_at"]:
+            received = _time(row["received_at"])
+            if isinstance(received, str):
+                errors.append(("received_at", received))
+                received = None
+        if row["due_at"]:
+            due = _time(row["due_at"])
+            if isinstance(due, str):
+                errors.append(("due_at", due))
+                due = None
+            elif received is not None and due < received:
+                errors.append(("due_at", "is before received_at"))
+        agent = None
+        if row["assignee"]:
+            agent = self.agents.get(row["assignee"])
+            if agent is None:
+                errors.append(("assignee", f"no agent '{row['assignee']}'"))
+            elif not agent.active:
+                errors.append(("assignee", f"agent {agent.code} is inactive"))
+            elif process is not None and process not in agent.processes.all():
+                errors.append(("assignee", f"agent {agent.code} is not staffed on process {process.code}"))
+        if errors:
+            for column, message in errors:
+                report.add_error(line, column, message)
+            return None
+        return {
+            "line": line,
+            "process": process,
+            "external_id": external_id,
+            "type": kind,
+            "title": title,
+            "details": row["details"],
+            "customer_ref": row["customer_ref"],
+            "priority": priority,
+            "received_at": received,
+            "due_at": due,
+            "assignee": agent,
+        }
+
+
+def _rows(stream, report: ImportReport):
+    text = stream if isinstance(stream, io.TextIOBase) else codecs.getreader("utf-8-sig")(stream, errors="strict")
+    reader = csv.reader(text, strict=True)
+    line = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            report.add_error(1, "", "the file is empty: the first line must be the header")
+            return
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        names = [h.strip() for h in header]
+        index: dict[str, int] = {}
+        for position, name in enumerate(names):
+            if name not in COLUMNS:
+                report.add_error(1, name, f"unknown column (expected some of: {', '.join(COLUMNS)})")
+            elif name in index:
+                report.add_error(1, name, "column appears twice")
+            else:
+                index[name] = position
+        for name in REQUIRED_COLUMNS:
+            if name not in index:
+                report.add_error(1, name, "required column missing")
+        if report.error_count:
+            return
+        for values in reader:
+            line = reader.line_num
+            if not values or values == [""]:
+                continue
+            if len(values) != len(names):
+                report.add_error(line, "", f"expected {len(names)} fields like the header, found {len(values)}")
+                continue
+            report.rows += 1
+            if report.rows > MAX_ROWS:
+                report.add_error(line, "", f"more than {MAX_ROWS:,} rows: split the file")
+                return
+            yield line, {name: (values[index[name]].strip() if name in index else "") for name in COLUMNS}
+    except UnicodeDecodeError:
+        report.add_error(line + 1, "", "the file is not valid UTF-8 (save it as CSV UTF-8)")
+    except csv.Error as exc:
+        report.add_error(reader.line_num or line, "", f"malformed CSV: {exc}")
+
+
+def import_work_items(stream, *, user, actor=None) -> WorkImportReport:
+    """Import a CSV file of work items, all or nothing; raises ImportFailed (nothing written)
+    listing every error. `user` scopes the processes (None: any process, for the command line);
+    `actor` is recorded in the audit trail (defaults to `user`)."""
+    report = WorkImportReport()
+    validator = _Validator(user)
+    valid = [row for line, values in _rows(stream, report) if (row := validator.validate(line, values, report))]
+    if report.error_count:
+        raise ImportFailed(report)
+    actor = actor if actor is not None else user
+    existing = {
+        (item.process_id, item.external_id): item
+        for item in WorkItem.objects.filter(
+            process__in={row["process"].pk for row in valid},
+            external_id__in={row["external_id"] for row in valid if row["external_id"]},
+        ).select_related("process", "assignee")
+    }
+    processes = {}
+    with transaction.atomic():
+        for row in valid:
+            process = row.pop("process")
+            line = row.pop("line")
+            processes[process.pk] = process
+            item = existing.get((process.pk, row["external_id"])) if row["external_id"] else None
+            try:
+                if item is None:
+                    work_item_create(actor=actor, process=process, auto_assign=False, **row)
+                    report.created += 1
+                else:
+                    report_update(actor, item, row, report)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    report.add_error(line, "", message)
+        if report.error_count:
+            raise ImportFailed(report)  # rolls back every row written above
+        for process in processes.values():
+            report.auto_assigned += work_items_auto_assign(process=process)
+    return report
+
+
+def report_update(actor, item: WorkItem, row: dict, report: WorkImportReport) -> None:
+    """Update an already imported item in place when it is open and something changed."""
+    agent = row.pop("assignee")
+    row.pop("external_id")
+    if row["received_at"] is None:
+        row["received_at"] = item.received_at
+    if row["due_at"] is None:
+        row["due_at"] = default_due_at(item.process, row["received_at"])
+    changes = {name: value for name, value in row.items() if getattr(item, name) != value}
+    if not item.is_open or (not changes and (agent is None or agent.pk == item.assignee_id)):
+        report.unchanged += 1
+        return
+    if changes:
+        item = work_item_update(actor=actor, item=item, **changes)
+    if agent is not None and agent.pk != item.assignee_id:
+        work_item_assign(actor=actor, item=item, agent=agent)
+    report.updated += 1
