@@ -1,0 +1,378 @@
+"""Reads behind the dashboards. Every figure comes from summed `DailyKpi` components (never a
+scan of interactions), except two things that are about single interactions by nature: the
+intraday profile of one day and the interaction list at the bottom of a drill-down, whose
+totals are computed with the very same component SQL as the engine (`reporting.kpis`), so that
+they equal the figure that was clicked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Max, Sum
+
+from accounts.scoping import scope_q
+from processes.models import Interaction
+from reporting import kpis, sla
+from reporting.models import DailyKpi
+
+# The figures a dashboard grid shows, in order: (key, short label, unit).
+GRID_METRICS = [
+    ("service_level", "Service level", "%"),
+    ("aht", "AHT", "s"),
+    ("asa", "ASA", "s"),
+    ("abandon_rate", "Abandon", "%"),
+    ("fcr", "FCR", "%"),
+    ("csat", "CSAT", "%"),
+    ("qa_score", "QA", ""),
+    ("tat_compliance", "TAT", "%"),
+]
+METRIC_LABELS = {key: label for key, label, _ in GRID_METRICS} | {"csat_mean": "CSAT mean", "offered": "Offered"}
+STATUS_ORDER = {"missed": 0, "at_risk": 1, "met": 2, "undefined": 3, None: 4}
+
+# Outliers on a team page: an agent's figure this far from the team's, with enough volume to matter.
+OUTLIER_RULES = {
+    "aht": ("above", 1.25, "handled", 20, "AHT more than 25 % above the team's", "handled"),
+    "csat": ("below", 15.0, "csat_responses", 10, "CSAT more than 15 points below the team's", "survey answers"),
+    "fcr": ("below", 15.0, "fcr_eligible", 20, "FCR more than 15 points below the team's", "FCR-eligible contacts"),
+    "qa_score": ("below", 10.0, "qa_count", 3, "QA score more than 10 points below the team's", "evaluations"),
+}
+
+
+def _sum_fields():
+    return {name: Sum(name) for name in kpis.COMPONENTS}
+
+
+def _components(entry) -> dict:
+    return {name: (entry.get(name) or 0) for name in kpis.COMPONENTS}
+
+
+@dataclass
+class Figures:
+    """Summed components of a group and the figures computed from them."""
+
+    components: dict = field(default_factory=kpis.empty_components)
+    computed_at: datetime | None = None
+
+    @property
+    def values(self) -> dict:
+        data = kpis.figures(self.components, digits=None)
+        for name in ("offered", "answered", "abandoned", "short_abandoned", "handled"):
+            data[name] = self.components[name]
+        return data
+
+    def __getitem__(self, name):
+        return self.values[name]
+
+    def add(self, other: Figures) -> None:
+        for name in kpis.COMPONENTS:
+            self.components[name] += other.components[name]
+        if other.computed_at and (self.computed_at is None or other.computed_at > self.computed_at):
+            self.computed_at = other.computed_at
+
+
+def rollup(queryset, *keys) -> dict:
+    """{key tuple (or the single key): Figures} of `queryset` grouped by `keys`; {None: …} when
+    no key is given. One GROUP BY query."""
+    result = {}
+    if not keys:
+        entry = queryset.aggregate(last=Max("computed_at"), **_sum_fields())
+        figures = Figures(_components(entry), entry["last"])
+        return {None: figures}
+    for entry in queryset.values(*keys).annotate(last=Max("computed_at"), **_sum_fields()).order_by():
+        key = entry[keys[0]] if len(keys) == 1 else tuple(entry[k] for k in keys)
+        result[key] = Figures(_components(entry), entry["last"])
+    return result
+
+
+def kpi_rows(user, *, start: date, end: date, **filters):
+    """The caller's DailyKpi rows in an inclusive local date range, narrowed by model filters."""
+    return DailyKpi.objects.filter(scope_q(DailyKpi, user), local_date__range=(start, end), **filters)
+
+
+# --- the SLA-coloured grid ---------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    metric: str
+    value: float | None
+    unit: str
+    status: sla.TargetStatus | None = None  # month status when the period is a month
+    target_met: bool | None = None  # value vs target for other periods (indicative)
+    applicable: bool = True  # turnaround compliance is a back-office figure
+
+    @property
+    def state(self) -> str | None:
+        """met / at_risk / missed / undefined, or None when the process has no target on it."""
+        if self.status is not None:
+            return self.status.status
+        if self.target_met is None:
+            return None
+        return "met" if self.target_met else "missed"
+
+
+@dataclass
+class GridRow:
+    process: object
+    figures: Figures
+    cells: list
+    month: sla.ProcessMonth | None
+    overdue: int | None = None
+
+    @property
+    def worst(self) -> str | None:
+        states = [c.state for c in self.cells if c.state]
+        return min(states, key=STATUS_ORDER.__getitem__) if states else None
+
+    @property
+    def sort_key(self):
+        # Worst status first; then the biggest relative shortfall; then volume.
+        shortfall = 0.0
+        for cell in self.cells:
+            target = cell.status.target if cell.status else None
+            if target is not None and cell.status.gap is not None and float(target.target):
+                shortfall = min(shortfall, cell.status.gap / float(target.target))
+        return (STATUS_ORDER[self.worst], shortfall, -self.figures.components["offered"], self.process.code)
+
+
+def month_of_period(period) -> date | None:
+    """The month whose SLA status a period shows: a whole calendar month, or month-to-date."""
+    first, last = sla.month_bounds(period.start)
+    if period.start != first:
+        return None
+    if period.end == last or (period.end == period.today and first <= period.today <= last):
+        return first
+    return None
+
+
+def process_grid(user, processes, period, *, overdue: dict | None = None) -> list[GridRow]:
+    """One row per process with the period's figures, each cell coloured against the process's
+    SLA target: the month's status (with projection) when the period is a month or month-to-date,
+    otherwise an indicative comparison of the period's value with the monthly target."""
+    processes = list(processes)
+    figures = rollup(kpi_rows(user, start=period.start, end=period.end, process__in=processes), "process_id")
+    month = month_of_period(period)
+    months = {pm.process.pk: pm for pm in sla.process_months(processes, month)} if month else {}
+    targets = defaultdict(dict)
+    if not month:
+        from processes.models import SLATarget
+
+        for target in SLATarget.objects.filter(process__in=processes):
+            targets[target.process_id][target.metric] = target
+    rows = []
+    for process in processes:
+        figs = figures.get(process.pk, Figures())
+        pm = months.get(process.pk)
+        statuses = {t.metric: t for t in pm.targets} if pm else {}
+        cells = []
+        for key, _, unit in GRID_METRICS:
+            value = figs.values[key]
+            cell = Cell(metric=key, value=value, unit=unit, status=statuses.get(key))
+            target = targets[process.pk].get(key)
+            if key == "tat_compliance" and process.channel != "back_office" and not (cell.status or target):
+                cell.applicable = False
+            if target is not None:
+                cell.target_met = sla.meets(value, target.comparator, float(target.target))
+            cells.append(cell)
+        rows.append(GridRow(process, figs, cells, pm, (overdue or {}).get(process.pk)))
+    rows.sort(key=lambda r: r.sort_key)
+    return rows
+
+
+def client_summaries(rows: list[GridRow]) -> list[dict]:
+    """Per client: summed figures of its processes and counts of targets by status."""
+    clients = {}
+    for row in rows:
+        client = row.process.client
+        entry = clients.setdefault(
+            client.pk,
+            {"client": client, "figures": Figures(), "processes": 0, "met": 0, "at_risk": 0, "missed": 0},
+        )
+        entry["figures"].add(row.figures)
+        entry["processes"] += 1
+        for cell in row.cells:
+            if cell.state in ("met", "at_risk", "missed"):
+                entry[cell.state] += 1
+    result = list(clients.values())
+    result.sort(key=lambda e: (-e["missed"], -e["at_risk"], e["client"].code))
+    return result
+
+
+# --- trends ------------------------------------------------------------------------------------------
+
+
+def daily_series(queryset, start: date, end: date) -> list[tuple[date, Figures]]:
+    """Every local day of the range (empty days included, so charts show gaps as zero volume)."""
+    by_day = rollup(queryset, "local_date")
+    days = []
+    day = start
+    while day <= end:
+        days.append((day, by_day.get(day, Figures())))
+        day += timedelta(days=1)
+    return days
+
+
+def values_of(series: list[tuple[object, Figures]], name: str) -> list:
+    """One figure per point, rounded for display (None = undefined, drawn as a gap)."""
+    values = []
+    for _, figs in series:
+        value = figs.values[name]
+        values.append(None if value is None else round(value, 2))
+    return values
+
+
+def _day_labels(series) -> list[str]:
+    return [d.strftime("%d %b") for d, _ in series]
+
+
+# Chart specs, drawn by static/js/dashboards.js.
+
+
+def volume_chart(series) -> dict:
+    return {
+        "labels": _day_labels(series),
+        "stacked": False,
+        "yTitle": "interactions",
+        "datasets": [
+            {"label": "Offered", "data": values_of(series, "offered"), "type": "line", "color": "#0b3d91"},
+            {"label": "Handled", "data": values_of(series, "handled"), "type": "bar", "color": "#2e86de"},
+            {"label": "Abandoned", "data": values_of(series, "abandoned"), "type": "bar", "color": "#c0392b"},
+        ],
+    }
+
+
+def rate_chart(series, metric: str, label: str, *, unit: str = "%", target: float | None = None) -> dict:
+    datasets = [{"label": label, "data": values_of(series, metric), "color": "#0b3d91"}]
+    if target is not None:
+        datasets.append(
+            {"label": "Target", "data": [target] * len(series), "color": "#c0392b", "dashed": True, "points": False}
+        )
+    spec = {"labels": _day_labels(series), "yUnit": unit, "datasets": datasets}
+    if unit == "%":
+        spec["yMax"] = 100
+    return spec
+
+
+def compare_chart(named_series: list[tuple[str, list]], metric: str, *, unit: str) -> dict:
+    """The same figure for several groups (agent vs team vs process) on one axis."""
+    colors = ["#0b3d91", "#e67e22", "#7f8c8d"]
+    first = named_series[0][1]
+    spec = {
+        "labels": _day_labels(first),
+        "yUnit": unit,
+        "datasets": [
+            {"label": name, "data": values_of(series, metric), "color": colors[i % 3], "dashed": i > 0}
+            for i, (name, series) in enumerate(named_series)
+        ],
+    }
+    if unit == "%":
+        spec["yMax"] = 100
+    return spec
+
+
+def intraday_profile(process, day: date, *, user) -> list[dict]:
+    """The interactions of one local day by local hour of arrival, with the same component
+    definitions as the engine. Grouped in the database by absolute quarter-hour (every UTC
+    offset in use is a multiple of 15 minutes, e.g. +05:30), then each quarter is placed in its
+    local wall-clock hour — exact across DST changes (a 23- or 25-hour day)."""
+    tz = ZoneInfo(process.timezone)
+    columns = kpis.component_sql("i", "p")
+    names = list(columns)
+    scope = Interaction.objects.filter(scope_q(Interaction, user), process=process, local_date=day)
+    inner, params = scope.values("id").query.sql_with_params()
+    sql = (
+        f"SELECT i.arrived_us / 900000000 AS q, {', '.join(f'{columns[n]} AS {n}' for n in names)} "
+        "FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id "
+        f"WHERE i.process_id = %s AND i.local_date = %s AND i.id IN ({inner}) GROUP BY 1 ORDER BY 1"
+    )
+    hours: dict[int, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [process.pk, day, *params])
+        for row in cursor.fetchall():
+            moment = datetime.fromtimestamp(row[0] * 900, tz)
+            bucket = hours.setdefault(moment.hour, kpis.empty_components())
+            for name, value in zip(names, row[1:], strict=True):
+                bucket[name] += value or 0
+    profile = []
+    for hour in range(24):
+        components = hours.get(hour, kpis.empty_components())
+        figs = Figures(components)
+        profile.append({"hour": hour, "label": f"{hour:02d}:00", "figures": figs})
+    return profile
+
+
+# --- people ------------------------------------------------------------------------------------------
+
+
+def outliers(agent_figs: Figures, team_figs: Figures) -> list[str]:
+    """Which of the agent's figures stand out against the team's (OUTLIER_RULES)."""
+    flags = []
+    for metric, (direction, amount, volume_field, minimum, _text, _unit) in OUTLIER_RULES.items():
+        if agent_figs.components[volume_field] < minimum:
+            continue
+        mine, theirs = agent_figs.values[metric], team_figs.values[metric]
+        if mine is None or theirs is None:
+            continue
+        if direction == "above" and mine > theirs * amount or direction == "below" and mine < theirs - amount:
+            flags.append(metric)
+    return flags
+
+
+# --- the interactions behind a figure ----------------------------------------------------------------
+
+OUTCOMES = {
+    "answered": "answered (inbound)",
+    "abandoned": "abandoned (not short)",
+    "short_abandoned": "short abandons",
+    "handled": "handled (inbound and outbound)",
+    "answered_late": "answered after the SL threshold",
+    "csat": "with a CSAT answer",
+    "repeat": "followed by a repeat contact (not FCR-resolved)",
+}
+
+
+def interaction_totals(queryset) -> Figures:
+    """Components of exactly the interactions in `queryset`, with the engine's SQL (kpis), so
+    the list's totals equal the dashboard figure for the same filter."""
+    columns = kpis.component_sql("i", "p")
+    names = list(columns)
+    inner, params = queryset.order_by().values("id").query.sql_with_params()
+    sql = (
+        f"SELECT {', '.join(f'{columns[n]} AS {n}' for n in names)} "
+        "FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id "
+        f"WHERE i.id IN ({inner})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    components = kpis.empty_components()  # QA components come from evaluations, not interactions
+    components.update({name: (value or 0) for name, value in zip(names, row, strict=True)})
+    return Figures(components)
+
+
+def outcome_filter(queryset, outcome: str):
+    """Narrow a list of interactions to one outcome (the rows behind one count)."""
+    from django.db.models import F, Q
+
+    inbound = Q(direction="inbound")
+    short = Q(abandoned=True, duration_seconds__lt=F("process__short_abandon_seconds"))
+    if outcome == "answered":
+        return queryset.filter(inbound, answered_at__isnull=False)
+    if outcome == "abandoned":
+        return queryset.filter(inbound, abandoned=True).exclude(short)
+    if outcome == "short_abandoned":
+        return queryset.filter(inbound, short)
+    if outcome == "handled":
+        return queryset.filter(answered_at__isnull=False)
+    if outcome == "answered_late":
+        return queryset.filter(inbound, answered_at__isnull=False, wait_seconds__gt=F("process__sl_threshold_seconds"))
+    if outcome == "csat":
+        return queryset.filter(csat__isnull=False)
+    if outcome == "repeat":
+        return queryset.filter(inbound, answered_at__isnull=False, has_repeat=True).exclude(customer_ref="")
+    return queryset

@@ -1,0 +1,641 @@
+"""Dashboards: operations overview → client → process → team → agent → the interactions behind a
+figure, and the client portal. Server-rendered from stored components (reporting.dashboards);
+the filter lives in the query string (reporting.filters)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import TemplateView
+
+from accounts.scoping import ADMIN, AGENT, CLIENT, OPS_MANAGER, TEAM_LEADER, effective_role
+from agents.models import Agent, Team
+from bpo_portal.pages import ScopedMixin
+from clients.models import Client
+from processes.models import Interaction, Process
+from reporting import dashboards as dash
+from reporting import kpis, sla
+from reporting.filters import PRESETS, period_from, querystring
+
+
+def _overdue_by_process(user) -> dict:
+    """Overdue work items per process, when the work-item module is installed."""
+    try:
+        from work.selectors import work_overdue_counts_by_process
+    except ImportError:
+        return {}
+    return work_overdue_counts_by_process(user)
+
+
+class DashboardMixin(ScopedMixin):
+    """Period filter, shared context and the rules about who may see people's names."""
+
+    def get_period(self, tz=None):
+        self.period, self.period_form = period_from(self.request.GET, tz=tz)
+        return self.period
+
+    def base_query(self) -> dict:
+        return self.period.query()
+
+    def names_visible(self, client=None) -> bool:
+        """Client users see agent and team names only when their client allows it (ROLES.md)."""
+        if effective_role(self.request.user) != CLIENT:
+            return True
+        return bool((client or self.request.user.client).show_agent_names)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            period=self.period,
+            period_form=self.period_form,
+            presets=PRESETS,
+            query=self.base_query(),
+            qs=querystring(self.base_query()),
+            role=effective_role(self.request.user),
+            metrics=dash.GRID_METRICS,
+            metrics_labels=dash.METRIC_LABELS,
+            tile_metrics=TILES,
+            filter_fields=[],
+            can_interactions=self.can("interactions.view"),
+            can_import=self.can("interactions.import"),
+            can_manage=self.can("processes.manage"),
+            perms_overview=self.can("dashboards.overview"),
+            perms_team=self.can("dashboards.team"),
+            perms_agent=self.can("dashboards.agent"),
+            kpi_version=kpis.KPI_DEFINITION_VERSION,
+        )
+        return context
+
+
+TILES = [
+    ("offered", "Offered"),
+    ("service_level", "Service level"),
+    ("aht", "AHT"),
+    ("abandon_rate", "Abandon rate"),
+    ("fcr", "FCR"),
+    ("csat", "CSAT"),
+]
+PEOPLE_TILES = [
+    ("handled", "Handled"),
+    ("aht", "AHT"),
+    ("fcr", "FCR"),
+    ("csat", "CSAT"),
+    ("csat_mean", "CSAT mean"),
+    ("qa_score", "QA score"),
+]
+
+
+def _interactions_url(base: dict, **scope) -> str:
+    return reverse("reporting:interactions") + querystring(base, **scope)
+
+
+class OverviewView(DashboardMixin, TemplateView):
+    """Every client and process in scope, this period's figures against SLA, worst first."""
+
+    capability = "dashboards.overview"
+    template_name = "reporting/overview.html"
+
+    def get(self, request, *args, **kwargs):
+        self.get_period()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        processes = self.scoped(Process).select_related("client").filter(active=True)
+        client_code = self.request.GET.get("client", "")
+        if client_code:
+            processes = processes.filter(client__code__iexact=client_code)
+        rows = dash.process_grid(
+            self.request.user, processes, self.period, overdue=_overdue_by_process(self.request.user)
+        )
+        context.update(
+            rows=rows,
+            clients=dash.client_summaries(rows),
+            client_choices=self.scoped(Client).order_by("code"),
+            client_code=client_code,
+            month=dash.month_of_period(self.period),
+            totals=_total(rows),
+            show_overdue=any(row.overdue is not None for row in rows),
+        )
+        return context
+
+
+def _total(rows) -> dash.Figures:
+    total = dash.Figures()
+    for row in rows:
+        total.add(row.figures)
+    return total
+
+
+class ClientDashboardView(DashboardMixin, TemplateView):
+    """One client: its processes against SLA, and the client's daily trend."""
+
+    capability = "dashboards.overview"
+    template_name = "reporting/client_dashboard.html"
+    model = Client
+
+    def get(self, request, *args, **kwargs):
+        self.client = get_object_or_404(self.scoped(Client), code__iexact=kwargs["code"])
+        self.get_period(self.client.timezone)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        processes = self.scoped(Process).filter(client=self.client).select_related("client")
+        rows = dash.process_grid(
+            self.request.user, processes, self.period, overdue=_overdue_by_process(self.request.user)
+        )
+        series = dash.daily_series(
+            dash.kpi_rows(self.request.user, start=self.period.start, end=self.period.end, client=self.client),
+            self.period.start,
+            self.period.end,
+        )
+        context.update(
+            client=self.client,
+            rows=rows,
+            totals=_total(rows),
+            show_overdue=any(row.overdue is not None for row in rows),
+            month=dash.month_of_period(self.period),
+            charts=[
+                ("client-volume", "Volume per day", dash.volume_chart(series)),
+                ("client-sl", "Service level per day", dash.rate_chart(series, "service_level", "Service level")),
+                ("client-aht", "AHT per day", dash.rate_chart(series, "aht", "AHT", unit="s")),
+                ("client-csat", "CSAT per day", dash.rate_chart(series, "csat", "CSAT")),
+            ],
+        )
+        return context
+
+
+class ProcessDashboardView(DashboardMixin, TemplateView):
+    """A process: tiles, daily trends, intraday profile, SLA targets, teams and agents."""
+
+    capability = "dashboards.process"
+    template_name = "reporting/process_dashboard.html"
+    model = Process
+
+    def get(self, request, *args, **kwargs):
+        self.process = get_object_or_404(self.scoped(Process).select_related("client"), code__iexact=kwargs["code"])
+        self.get_period(self.process.timezone)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, process, period = self.request.user, self.process, self.period
+        rows = dash.kpi_rows(user, start=period.start, end=period.end, process=process)
+        grid = dash.process_grid(user, [process], period)[0]
+        series = dash.daily_series(rows, period.start, period.end)
+        month_start = dash.month_of_period(period) or period.end.replace(day=1)
+        month = sla.process_months([process], month_start)[0]
+        day = _parse_day(self.request.GET.get("day")) or min(period.end, period.today)
+        names = self.names_visible(process.client)
+        context.update(
+            process=process,
+            grid=grid,
+            figures=grid.figures,
+            tile_statuses={c.metric: c.status for c in grid.cells if c.status},
+            tile_states={c.metric: c.state for c in grid.cells},
+            drill_link=_interactions_url(self.period.query(), process=process.code)
+            if self.can("interactions.view")
+            else None,
+            month=month,
+            charts=_process_charts(series, month),
+            day=day,
+            intraday=dash.intraday_profile(process, day, user=user),
+            names_visible=names,
+        )
+        hours = [(h["label"], h["figures"]) for h in context["intraday"]]
+        context["intraday_chart"] = {
+            "labels": [label for label, _ in hours],
+            "yTitle": "interactions",
+            "y2Unit": "%",
+            "y2Max": 100,
+            "datasets": [
+                {"label": "Offered", "data": dash.values_of(hours, "offered"), "type": "bar", "color": "#2e86de"},
+                {"label": "Abandoned", "data": dash.values_of(hours, "abandoned"), "type": "bar", "color": "#c0392b"},
+                {
+                    "label": "Service level",
+                    "data": dash.values_of(hours, "service_level"),
+                    "axis": "y2",
+                    "color": "#0b3d91",
+                },
+            ],
+        }
+        if names:
+            teams = dash.rollup(rows, "team_id")
+            agents = dash.rollup(rows.filter(agent__isnull=False), "agent_id")
+            team_objs = {t.pk: t for t in Team.objects.filter(pk__in=[k for k in teams if k])}
+            agent_objs = {a.pk: a for a in Agent.objects.filter(pk__in=list(agents)).select_related("team")}
+            context["team_rows"] = sorted(
+                [(team_objs.get(k), v) for k, v in teams.items()],
+                key=lambda tv: (tv[0] is None, tv[0].code if tv[0] else ""),
+            )
+            context["agent_rows"] = sorted(
+                [(agent_objs[k], v) for k, v in agents.items() if k in agent_objs],
+                key=lambda av: -av[1].components["handled"],
+            )
+            context["visible_team_ids"] = set(self.scoped(Team).values_list("pk", flat=True))
+            context["visible_agent_ids"] = set(self.scoped(Agent).values_list("pk", flat=True))
+        return context
+
+    def base_query(self):
+        return self.period.query()
+
+
+def _process_charts(series, month) -> list:
+    targets = {t.metric: float(t.target.target) for t in month.targets}
+    charts = [("p-volume", "Volume per day: offered, handled, abandoned", dash.volume_chart(series))]
+    for metric, title, unit in (
+        ("service_level", "Service level", "%"),
+        ("aht", "Average handle time", "s"),
+        ("fcr", "First contact resolution", "%"),
+        ("csat", "CSAT (top-2-box)", "%"),
+    ):
+        spec = dash.rate_chart(series, metric, title, unit=unit, target=targets.get(metric))
+        charts.append((f"p-{metric}", f"{title} per day" + (" against target" if metric in targets else ""), spec))
+    return charts
+
+
+def _parse_day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class MyDashboardView(ScopedMixin, TemplateView):
+    """'Dashboard' in the navigation: each role's own starting point."""
+
+    capability = "kpis.view"
+
+    def get(self, request, *args, **kwargs):
+        role = effective_role(request.user)
+        if role in (ADMIN, OPS_MANAGER):
+            return redirect("reporting:overview")
+        if role == CLIENT:
+            return redirect("reporting:portal")
+        if role == TEAM_LEADER:
+            team = self.scoped(Team).order_by("code").first()
+            if team:
+                return redirect("reporting:team", code=team.code)
+        if role == AGENT:
+            agent = self.scoped(Agent).first()
+            if agent:
+                return redirect("reporting:agent", code=agent.code)
+        process = self.scoped(Process).order_by("code").first()
+        if process:
+            return redirect("reporting:process", code=process.code)
+        return redirect("home")
+
+
+class TeamDashboardView(DashboardMixin, TemplateView):
+    """A team leader's page: the team's agents today and for the period, outliers marked."""
+
+    capability = "dashboards.team"
+    template_name = "reporting/team_dashboard.html"
+    model = Team
+
+    def get(self, request, *args, **kwargs):
+        self.team = get_object_or_404(self.scoped(Team).select_related("leader"), code__iexact=kwargs["code"])
+        self.get_period()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, team, period = self.request.user, self.team, self.period
+        process_code = self.request.GET.get("process", "")
+        filters = {"team": team}
+        process = None
+        if process_code:
+            process = self.scoped(Process).filter(code__iexact=process_code).first()
+            if process is None:
+                raise Http404
+            filters["process"] = process
+        period_rows = dash.kpi_rows(user, start=period.start, end=period.end, **filters)
+        today_rows = dash.kpi_rows(user, start=period.today, end=period.today, **filters)
+        team_total = dash.rollup(period_rows)[None]
+        team_today = dash.rollup(today_rows)[None]
+        by_agent = dash.rollup(period_rows, "agent_id")
+        by_agent_today = dash.rollup(today_rows, "agent_id")
+        agents = self.scoped(Agent).filter(team=team).order_by("code")
+        agent_rows = []
+        for agent in agents:
+            figs = by_agent.get(agent.pk, dash.Figures())
+            agent_rows.append(
+                {
+                    "agent": agent,
+                    "period": figs,
+                    "today": by_agent_today.get(agent.pk, dash.Figures()),
+                    "flags": dash.outliers(figs, team_total),
+                }
+            )
+        agent_rows.sort(key=lambda r: (-len(r["flags"]), r["agent"].code))
+        series = dash.daily_series(period_rows, period.start, period.end)
+        context.update(
+            team=team,
+            teams=self.scoped(Team).order_by("code"),
+            process=process,
+            team_total=team_total,
+            team_today=team_today,
+            agent_rows=agent_rows,
+            outlier_rules=dash.OUTLIER_RULES,
+            outlier_labels={key: rule[4] for key, rule in dash.OUTLIER_RULES.items()},
+            team_tiles=PEOPLE_TILES,
+            filter_fields=["process"],
+            process_select={
+                "name": "process",
+                "label": "Process",
+                "all": "All the team's processes",
+                "options": [
+                    (p.code, f"{p.code} — {p.name}")
+                    for p in self.scoped(Process).filter(agents__team=team).distinct().order_by("code")
+                ],
+                "current": process_code,
+            },
+            drill_link=_interactions_url(self.period.query(), team=team.code, process=process.code if process else None)
+            if self.can("interactions.view")
+            else None,
+            charts=[
+                ("t-aht", "Team AHT per day", dash.rate_chart(series, "aht", "AHT", unit="s")),
+                ("t-fcr", "Team FCR per day", dash.rate_chart(series, "fcr", "FCR")),
+                ("t-csat", "Team CSAT per day", dash.rate_chart(series, "csat", "CSAT")),
+            ],
+        )
+        return context
+
+    def base_query(self):
+        query = self.period.query()
+        if self.request.GET.get("process"):
+            query["process"] = self.request.GET["process"]
+        return query
+
+
+class AgentDashboardView(DashboardMixin, TemplateView):
+    """An agent's KPIs over time, compared with their team and their processes."""
+
+    capability = "dashboards.agent"
+    template_name = "reporting/agent_dashboard.html"
+    model = Agent
+
+    def get(self, request, *args, **kwargs):
+        self.agent = get_object_or_404(self.scoped(Agent).select_related("team"), code__iexact=kwargs["code"])
+        self.get_period()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, agent, period = self.request.user, self.agent, self.period
+        # Comparisons read all rows of the agent's team and processes, whoever may see them
+        # one by one: they are aggregates of the agent's own context.
+        from reporting.models import DailyKpi
+
+        base = DailyKpi.objects.filter(local_date__range=(period.start, period.end))
+        mine = base.filter(agent=agent)
+        team = base.filter(team=agent.team) if agent.team_id else base.none()
+        processes = list(agent.processes.order_by("code"))
+        process_rows = base.filter(process__in=processes)
+        agent_series = dash.daily_series(mine, period.start, period.end)
+        team_series = dash.daily_series(team, period.start, period.end)
+        process_series = dash.daily_series(process_rows, period.start, period.end)
+        compared = [(agent.name, agent_series), ("Team", team_series), ("Their processes", process_series)]
+        per_process = dash.rollup(mine, "process_id")
+        context.update(
+            agent=agent,
+            mine=dash.rollup(mine)[None],
+            compare_rows=[
+                (agent.name, dash.rollup(mine)[None]),
+                (f"Team {agent.team.name}" if agent.team else "Team (none)", dash.rollup(team)[None]),
+                ("All agents on the same processes", dash.rollup(process_rows.filter(agent__isnull=False))[None]),
+            ],
+            agent_tiles=PEOPLE_TILES,
+            drill_link=_interactions_url(self.period.query(), agent=agent.code),
+            per_process=[(p, per_process.get(p.pk, dash.Figures())) for p in processes],
+            charts=[
+                ("a-aht", "AHT per day", dash.compare_chart(compared, "aht", unit="s")),
+                ("a-fcr", "FCR per day", dash.compare_chart(compared, "fcr", unit="%")),
+                ("a-csat", "CSAT per day", dash.compare_chart(compared, "csat", unit="%")),
+                ("a-qa", "QA score per day", dash.compare_chart(compared, "qa_score", unit="")),
+            ],
+            is_self=agent.user_id == user.pk,
+        )
+        return context
+
+
+TOTAL_FIELDS = [
+    ("offered", "Offered"),
+    ("answered", "Answered"),
+    ("abandoned", "Abandoned"),
+    ("short_abandoned", "Short abandons"),
+    ("handled", "Handled"),
+    ("service_level", "Service level"),
+    ("abandon_rate", "Abandon rate"),
+    ("aht", "AHT"),
+    ("asa", "ASA"),
+    ("fcr", "FCR"),
+    ("csat", "CSAT"),
+    ("csat_mean", "CSAT mean"),
+    ("tat_compliance", "TAT compliance"),
+]
+
+
+class InteractionDrillView(DashboardMixin, TemplateView):
+    """The interactions behind a figure: filtered, paginated, with totals computed by the KPI
+    definitions over exactly these rows, and a CSV export."""
+
+    capability = "interactions.view"
+    template_name = "reporting/interactions.html"
+    paginate_by = 50
+
+    def get(self, request, *args, **kwargs):
+        self.get_period()
+        self.queryset, self.scope = self._filtered()
+        if request.GET.get("format") == "csv":
+            return self._csv()
+        return super().get(request, *args, **kwargs)
+
+    def _filtered(self):
+        params = self.request.GET
+        queryset = self.scoped(Interaction).filter(local_date__range=(self.period.start, self.period.end))
+        scope = {}
+        for name, model in (("client", Client), ("process", Process), ("team", Team), ("agent", Agent)):
+            code = params.get(name, "").strip()
+            if not code:
+                continue
+            obj = self.scoped(model).filter(code__iexact=code).first()
+            if obj is None:
+                raise Http404
+            scope[name] = obj
+            queryset = queryset.filter(**{name: obj})
+        return queryset, scope
+
+    def base_query(self):
+        query = self.period.query()
+        for name in ("client", "process", "team", "agent"):
+            if self.request.GET.get(name):
+                query[name] = self.request.GET[name]
+        return query
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        outcome = self.request.GET.get("outcome", "")
+        if outcome and outcome not in dash.OUTCOMES:
+            outcome = ""
+        listed = dash.outcome_filter(self.queryset, outcome) if outcome else self.queryset
+        listed = listed.select_related("process", "agent").order_by("arrived_at", "pk")
+        page = Paginator(listed, self.paginate_by).get_page(self.request.GET.get("page"))
+        query = self.base_query()
+        for item in page.object_list:
+            item.local_arrived = item.arrived_at.astimezone(ZoneInfo(item.process.timezone))
+        context.update(
+            totals=dash.interaction_totals(self.queryset),
+            total_fields=TOTAL_FIELDS,
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.paginator.num_pages > 1,
+            scope=self.scope,
+            outcome=outcome,
+            outcomes=dash.OUTCOMES,
+            outcome_qs=querystring(query, outcome=outcome or None),
+            csv_url=querystring(query, outcome=outcome or None, format="csv"),
+        )
+        return context
+
+    def _csv(self):
+        outcome = self.request.GET.get("outcome", "")
+        rows = dash.outcome_filter(self.queryset, outcome) if outcome in dash.OUTCOMES else self.queryset
+        rows = rows.select_related("process", "agent").order_by("arrived_at", "pk")
+        header = [
+            "process",
+            "external_id",
+            "local_date",
+            "channel",
+            "direction",
+            "arrived_at",
+            "answered_at",
+            "ended_at",
+            "abandoned",
+            "wait_seconds",
+            "talk_seconds",
+            "hold_seconds",
+            "wrap_seconds",
+            "agent",
+            "customer_ref",
+            "csat",
+            "has_repeat",
+        ]
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def lines():
+            yield writer.writerow(header)
+            for i in rows.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        i.process.code,
+                        i.external_id,
+                        i.local_date.isoformat(),
+                        i.channel,
+                        i.direction,
+                        i.arrived_at.isoformat(),
+                        i.answered_at.isoformat() if i.answered_at else "",
+                        i.ended_at.isoformat() if i.ended_at else "",
+                        "true" if i.abandoned else "false",
+                        "" if i.wait_seconds is None else round(i.wait_seconds, 3),
+                        i.talk_seconds,
+                        i.hold_seconds,
+                        i.wrap_seconds,
+                        i.agent.code if i.agent else "",
+                        i.customer_ref,
+                        i.csat or "",
+                        "true" if i.has_repeat else "false",
+                    ]
+                )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        name = "-".join([s.code for s in self.scope.values()] or ["interactions"])
+        response["Content-Disposition"] = f'attachment; filename="{name}-{self.period.start}-{self.period.end}.csv"'
+        return response
+
+
+class PortalView(DashboardMixin, TemplateView):
+    """The client portal: their processes' SLA status this month with the projection, trends
+    and reports. Staff who oversee the client can open it as the client sees it (?client=)."""
+
+    capability = "dashboards.portal"
+    template_name = "reporting/portal.html"
+
+    def get(self, request, *args, **kwargs):
+        user = request.user
+        if effective_role(user) == CLIENT:
+            self.client = user.client
+        else:
+            clients = self.scoped(Client).order_by("code")
+            code = request.GET.get("client")
+            self.client = clients.filter(code__iexact=code).first() if code else clients.first()
+            if self.client is None:
+                raise Http404
+        self.get_period(self.client.timezone)
+        return super().get(request, *args, **kwargs)
+
+    def base_query(self):
+        query = self.period.query()
+        if effective_role(self.request.user) != CLIENT:
+            query["client"] = self.client.code
+        return query
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        processes = self.scoped(Process).filter(client=self.client, active=True).select_related("client")
+        rows = dash.process_grid(self.request.user, processes, self.period)
+        trends = []
+        for row in sorted(rows, key=lambda r: r.process.code):
+            series = dash.daily_series(
+                dash.kpi_rows(self.request.user, start=self.period.start, end=self.period.end, process=row.process),
+                self.period.start,
+                self.period.end,
+            )
+            targets = {t.metric: float(t.target.target) for t in (row.month.targets if row.month else [])}
+            spec = dash.rate_chart(series, "service_level", "Service level", target=targets.get("service_level"))
+            trends.append((f"portal-{row.process.pk}", f"{row.process.name}: service level per day", spec))
+        context.update(
+            client=self.client,
+            rows=rows,
+            month=dash.month_of_period(self.period),
+            trends=trends,
+            preview=effective_role(self.request.user) != CLIENT,
+            clients=self.scoped(Client).order_by("code") if effective_role(self.request.user) != CLIENT else [],
+            charts=trends,
+            reports_panel=_reports_panel(),
+            reports=_reports_for(self.request.user, self.client),
+        )
+        return context
+
+
+def _reports_panel():
+    """The reports list partial, once the report module provides one."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    try:
+        get_template("reporting/_portal_reports.html")
+    except TemplateDoesNotExist:
+        return None
+    return "reporting/_portal_reports.html"
+
+
+def _reports_for(user, client):
+    """The client's monthly reports, when the report module provides them."""
+    try:
+        from reporting.reports import reports_for_client
+    except ImportError:
+        return None
+    return reports_for_client(user=user, client=client)
