@@ -30,7 +30,12 @@ from django.utils import timezone
 from accounts.scoping import scope_q
 from agents.models import Agent
 from processes.models import Channel, Direction, Process
-from reporting.marks import mark_days_for_import, refresh_repeat_flags_for_import
+from reporting.marks import (
+    evaluate_repeat_flags_for_import,
+    flags_join,
+    mark_days_for_import,
+    refresh_repeat_flags_for_import,
+)
 
 COLUMNS = (
     "external_id",
@@ -589,23 +594,26 @@ def _find_duplicates(cursor, report: ImportReport) -> None:
 
 
 def _upsert(cursor, now: datetime) -> tuple[int, int]:
-    """Insert new rows and update existing ones; returns (created, updated)."""
+    """Insert new rows and update existing ones, each with the repeat-contact flag found by
+    `evaluate_repeat_flags_for_import`; returns (created, updated)."""
     staging = _Staging.name
     columns = [c for c in STAGING_COLUMNS if c != "line"]
     stamp = connection.ops.adapt_datetimefield_value(now)
+    join, flag = flags_join("s")
     if connection.vendor == "postgresql":
         # An UPDATE of the existing rows and a plain INSERT of the new ones cost much less than
         # INSERT ... ON CONFLICT; `_lock_processes` keeps other imports from racing the INSERT.
         assignments = ", ".join(f"{c} = s.{c}" for c in _UPDATE_COLUMNS)
         cursor.execute(
-            f"UPDATE processes_interaction i SET {assignments}, imported_at = %s FROM {staging} s"
-            " WHERE i.process_id = s.process_id AND i.external_id = s.external_id",
+            f"UPDATE processes_interaction i SET {assignments}, has_repeat = {flag}, imported_at = %s"
+            f" FROM {staging} s {join} WHERE i.process_id = s.process_id AND i.external_id = s.external_id",
             [stamp],
         )
         updated = cursor.rowcount
         cursor.execute(
-            f"INSERT INTO processes_interaction ({', '.join(columns)}, imported_at)"
-            f" SELECT {', '.join(columns)}, %s FROM {staging} s WHERE NOT EXISTS (SELECT 1 FROM processes_interaction i"
+            f"INSERT INTO processes_interaction ({', '.join(columns)}, has_repeat, imported_at)"
+            f" SELECT {', '.join(f's.{c}' for c in columns)}, {flag}, %s FROM {staging} s {join}"
+            " WHERE NOT EXISTS (SELECT 1 FROM processes_interaction i"
             " WHERE i.process_id = s.process_id AND i.external_id = s.external_id)",
             [stamp],
         )
@@ -617,10 +625,10 @@ def _upsert(cursor, now: datetime) -> tuple[int, int]:
     updated = cursor.fetchone()[0]
     cursor.execute(f"SELECT COUNT(*) FROM {staging}")
     total = cursor.fetchone()[0]
-    assignments = ", ".join(f"{c} = excluded.{c}" for c in _UPDATE_COLUMNS + ["imported_at"])
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in _UPDATE_COLUMNS + ["has_repeat", "imported_at"])
     cursor.execute(
-        f"INSERT INTO processes_interaction ({', '.join(columns)}, imported_at)"
-        f" SELECT {', '.join(columns)}, %s FROM {staging} WHERE true"
+        f"INSERT INTO processes_interaction ({', '.join(columns)}, has_repeat, imported_at)"
+        f" SELECT {', '.join(f's.{c}' for c in columns)}, {flag}, %s FROM {staging} s {join} WHERE true"
         f" ON CONFLICT (process_id, external_id) DO UPDATE SET {assignments}",
         [stamp],
     )
@@ -651,6 +659,7 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int) -> None:
         if report.error_count:
             raise ImportFailed(report)
         report.process_ids, report.marked_days = mark_days_for_import(cursor, _Staging.name, now)
+        evaluate_repeat_flags_for_import(cursor, _Staging.name)
         report.created, report.updated = _upsert(cursor, now)
         report.marked_days += refresh_repeat_flags_for_import(cursor, now)
         return
@@ -661,6 +670,7 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int) -> None:
     try:
         with transaction.atomic():
             process_ids, marked_days = mark_days_for_import(cursor, _Staging.name, now)
+            evaluate_repeat_flags_for_import(cursor, _Staging.name)
             created, updated = _upsert(cursor, now)
             if created + updated != staged:
                 raise _RowsLeftOver(f"{staged} rows staged, {created} created, {updated} updated")

@@ -1,9 +1,9 @@
 """The KPI engine: recompute the stored components of (process, local day) pairs.
 
-Aggregation is one set-based INSERT … SELECT … GROUP BY per run of consecutive days, built from
-the definitions in reporting/kpis.py. Each (process, days) rewrite deletes and re-inserts inside
-one transaction (serialised per process on PostgreSQL by an advisory lock), so running twice,
-concurrently, or being killed midway always leaves the table right.
+Aggregation is one set-based SELECT … GROUP BY over the days to rewrite (all marked days of
+many processes at once), built from the definitions in reporting/kpis.py. Each rewrite deletes
+and re-inserts inside one transaction (serialised per process on PostgreSQL by an advisory lock),
+so running twice, concurrently, or being killed midway always leaves the table right.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import logging
 import os
 import time
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from processes.models import Interaction, Process
@@ -26,20 +28,56 @@ log = logging.getLogger(__name__)
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, process id)
 
 
-def _insert_sql(where: str) -> str:
+def _columns() -> list[str]:
+    return ["process_id", "client_id", "local_date", "agent_id", "team_id", *component_sql("i", "p"), "qa_count",
+            "qa_sum", "computed_at"]  # fmt: skip
+
+
+def _select_sql(where: str) -> str:
+    """The components of the interactions matching `where`, one row per (process, day, agent, team),
+    in the column order of `_columns()`."""
     components = component_sql("i", "p")
     return (
-        "INSERT INTO reporting_dailykpi (process_id, client_id, local_date, agent_id, team_id, "
-        f"{', '.join(components)}, qa_count, qa_sum, computed_at) "
         "SELECT i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id, "
-        f"{', '.join(components.values())}, 0, 0, %(computed_at)s "
+        f"{', '.join(f'{sql} AS {name}' for name, sql in components.items())},"
+        " 0 AS qa_count, 0 AS qa_sum, %(computed_at)s AS computed_at "
         "FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id "
         f"WHERE {where} "
         "GROUP BY i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id"
     )
 
 
-_ONE_PROCESS = "i.process_id = %(process)s AND i.local_date BETWEEN %(start)s AND %(end)s"
+_FRESH = "kpi_fresh"
+
+
+def _rewrite(cursor, where: str, params: dict) -> int:
+    """Replace the stored components of the (process, day) pairs selected by `where` (over
+    interactions `i`; the same condition, on `reporting_dailykpi`, selects what is deleted) with
+    freshly computed ones, in the caller's transaction. Returns the rows written.
+
+    On PostgreSQL the aggregation runs as CREATE TEMP TABLE … AS SELECT, which the planner
+    parallelises (PostgreSQL 15 never parallelises INSERT … SELECT); the few result rows are then
+    copied into the table. The delete and the insert are in the same transaction either way, so a
+    run killed midway leaves the old rows.
+    """
+    columns = ", ".join(_columns())
+    delete = f"DELETE FROM reporting_dailykpi AS i WHERE {where}"
+    if connection.vendor == "postgresql":
+        cursor.execute(f"DROP TABLE IF EXISTS {_FRESH}")
+        cursor.execute(f"CREATE TEMP TABLE {_FRESH} ON COMMIT DROP AS {_select_sql(where)}", params)
+        cursor.execute(delete, params)
+        _fault_pause()
+        cursor.execute(f"INSERT INTO reporting_dailykpi ({columns}) SELECT * FROM {_FRESH}")
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {_FRESH}")
+        return written
+    cursor.execute(delete, params)
+    _fault_pause()
+    cursor.execute(f"INSERT INTO reporting_dailykpi ({columns}) {_select_sql(where)}", params)
+    return cursor.rowcount
+
+
+_MAX_RUNS_PER_STATEMENT = 200
 _ALL_PROCESSES = "i.local_date BETWEEN %(start)s AND %(end)s"
 
 
@@ -54,11 +92,6 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _lock(cursor, process: Process) -> None:
-    if connection.vendor == "postgresql":
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, process.pk])
-
-
 def _fault_pause() -> None:
     """Fault injection for the "worker killed mid-recompute" test: with
     BPO_FAULT_PAUSE_IN_RECOMPUTE=<seconds> the engine waits between its delete and its insert,
@@ -68,10 +101,9 @@ def _fault_pause() -> None:
         time.sleep(float(pause))
 
 
-def _params(process: Process | None, start: date, end: date, computed_at) -> dict:
+def _params(start: date, end: date, computed_at) -> dict:
     ops = connection.ops
     return {
-        "process": process.pk if process else None,
         "start": ops.adapt_datefield_value(start),
         "end": ops.adapt_datefield_value(end),
         "computed_at": ops.adapt_datetimefield_value(computed_at),
@@ -81,22 +113,41 @@ def _params(process: Process | None, start: date, end: date, computed_at) -> dic
 def recompute_days(process: Process, days: list[date]) -> int:
     """Rewrite the components of `process` for `days` from its interactions. Returns the number
     of component rows written."""
-    written = 0
-    computed_at = timezone.now()
-    sql = _insert_sql(_ONE_PROCESS)
+    return recompute_process_days({process.pk: days})
+
+
+def _days_condition(days_by_process: dict[int, list[date]], params: dict) -> str:
+    """SQL over alias `i` selecting the given days of each process, by runs of consecutive days
+    (each an index range on (process, local_date)); fills `params`."""
+    ops = connection.ops
+    terms = []
+    for process_id in sorted(days_by_process):
+        for start, end in _runs(days_by_process[process_id]):
+            n = len(params)
+            params[f"p{n}"] = process_id
+            params[f"s{n}"] = ops.adapt_datefield_value(start)
+            params[f"e{n}"] = ops.adapt_datefield_value(end)
+            if start == end:
+                terms.append(f"(i.process_id = %(p{n})s AND i.local_date = %(s{n})s)")
+            else:
+                terms.append(f"(i.process_id = %(p{n})s AND i.local_date BETWEEN %(s{n})s AND %(e{n})s)")
+    return "(" + " OR ".join(terms) + ")"
+
+
+def recompute_process_days(days_by_process: dict[int, list[date]]) -> int:
+    """Rewrite the components of the given days of several processes with one statement, in one
+    transaction (on PostgreSQL under each process's advisory lock, taken in id order). Returns the
+    number of component rows written."""
+    days_by_process = {pid: days for pid, days in days_by_process.items() if days}
+    if not days_by_process:
+        return 0
+    params = {"computed_at": connection.ops.adapt_datetimefield_value(timezone.now())}
+    where = _days_condition(days_by_process, params)
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor, process)
-        for start, end in _runs(days):
-            params = _params(process, start, end, computed_at)
-            cursor.execute(
-                "DELETE FROM reporting_dailykpi WHERE process_id = %(process)s"
-                " AND local_date BETWEEN %(start)s AND %(end)s",
-                params,
-            )
-            _fault_pause()
-            cursor.execute(sql, params)
-            written += cursor.rowcount
-    return written
+        if connection.vendor == "postgresql":
+            for process_id in sorted(days_by_process):  # in id order: no deadlock between runs
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, process_id])
+        return _rewrite(cursor, where, params)
 
 
 def recompute_range(
@@ -136,8 +187,9 @@ def _marks_read(marks) -> list[tuple[int, object]]:
 def _marks_consume(marks: list[tuple[int, object]]) -> None:
     """Delete the marks a recompute covered, exactly as they were read before it: a mark renewed
     (new marked_at) or created meanwhile stays for the next run."""
-    for mark_id, marked_at in marks:
-        KpiMark.objects.filter(pk=mark_id, marked_at=marked_at).delete()
+    for first in range(0, len(marks), 500):
+        batch = marks[first : first + 500]
+        KpiMark.objects.filter(reduce(or_, (Q(pk=mark_id, marked_at=at) for mark_id, at in batch))).delete()
 
 
 def recompute_all(start: date | None = None, end: date | None = None, *, chunk_days=366, refresh_flags=False) -> int:
@@ -150,22 +202,18 @@ def recompute_all(start: date | None = None, end: date | None = None, *, chunk_d
     if bounds["first"] is None:
         return 0
     start, end = start or bounds["first"], end or bounds["last"]
-    sql = _insert_sql(_ALL_PROCESSES)
     process_ids = sorted(Process.objects.values_list("pk", flat=True))
     written = 0
     day = start
     while day <= end:
         last = min(end, day + timedelta(days=chunk_days - 1))
-        params = _params(None, day, last, timezone.now())
+        params = _params(day, last, timezone.now())
         marks = _marks_read(KpiMark.objects.filter(local_date__range=(day, last)))
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 for process_id in process_ids:  # in id order: no deadlock with per-process runs
                     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, process_id])
-            cursor.execute("DELETE FROM reporting_dailykpi WHERE local_date BETWEEN %(start)s AND %(end)s", params)
-            _fault_pause()
-            cursor.execute(sql, params)
-            written += cursor.rowcount
+            written += _rewrite(cursor, _ALL_PROCESSES, params)
             _marks_consume(marks)
         day = last + timedelta(days=1)
     return written
@@ -182,13 +230,24 @@ def recompute_marked(process_ids: list[int] | None = None) -> dict[str, int]:
     for mark_id, process_id, day, marked_at in marks.values_list("id", "process_id", "local_date", "marked_at"):
         by_process.setdefault(process_id, []).append((mark_id, day, marked_at))
     done = {"processes": 0, "days": 0, "rows": 0}
-    for process in Process.objects.filter(pk__in=by_process):
-        entries = by_process[process.pk]
-        with transaction.atomic():
-            done["rows"] += recompute_days(process, [day for _, day, _ in entries])
-            _marks_consume([(mark_id, marked_at) for mark_id, _, marked_at in entries])
-        done["processes"] += 1
-        done["days"] += len(entries)
+    # Every marked day of every process in one statement (a parallel scan on PostgreSQL), in
+    # batches of processes that keep the statement's list of day ranges short.
+    batch: dict[int, list[date]] = {}
+    batch_marks: list[tuple[int, object]] = []
+    runs = 0
+    process_ids = sorted(Process.objects.filter(pk__in=by_process).values_list("pk", flat=True))
+    for position, process_id in enumerate(process_ids):
+        entries = by_process[process_id]
+        batch[process_id] = [day for _, day, _ in entries]
+        batch_marks += [(mark_id, marked_at) for mark_id, _, marked_at in entries]
+        runs += len(_runs(batch[process_id]))
+        if runs >= _MAX_RUNS_PER_STATEMENT or position == len(process_ids) - 1:
+            with transaction.atomic():
+                done["rows"] += recompute_process_days(batch)
+                _marks_consume(batch_marks)
+            done["processes"] += len(batch)
+            done["days"] += len(batch_marks)
+            batch, batch_marks, runs = {}, [], 0
     if done["days"]:
         log.info("recomputed %(days)s marked day(s) of %(processes)s process(es)", done)
     return done

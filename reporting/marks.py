@@ -81,18 +81,71 @@ def _flip_sql(where: str) -> str:
     return update
 
 
-def refresh_repeat_flags_for_import(cursor, now: datetime) -> int:
-    """After the upsert: bring `has_repeat` up to date for every interaction whose FCR window can
-    reach a touched (process, customer) — the imported rows themselves and the earlier contacts of
-    the same customers — and mark the days whose flags changed. Returns the marks written."""
+_FLAGS = "import_flags"
+
+
+def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
+    """Before the upsert: evaluate `has_repeat` (KPIS.md's repeat-contact rule, as
+    `reporting.kpis.repeat_contact_sql` states it) for the imported rows and for the stored
+    contacts of the customers the import touches, into the temp table `import_flags`.
+
+    One sort instead of a lookup per row: over the imported rows and the stored rows of each
+    touched (process, customer) whose arrival lies within the FCR window of the span of the
+    touched arrivals (the stored versions of re-imported rows left out, their new versions in),
+    a window function gives every row the next strictly later arrival that is not a short
+    abandon; the row has a repeat when that is at most `fcr_window_days` × 86,400 s later. Every
+    row that can have such a repeat among the changed rows is complete there; stored rows beyond
+    the touched span only serve as later contacts and are flagged as not `settled`.
+    """
+    window = "p.fcr_window_days * 86400000000"
+    short = "(x.abandoned AND x.duration_seconds < p.short_abandon_seconds)"
+    cursor.execute(f"DROP TABLE IF EXISTS {_FLAGS}")
     cursor.execute(
-        _flip_sql(
-            f"JOIN {_TOUCHED} c ON c.process_id = i.process_id AND c.customer_ref = i.customer_ref"
-            " WHERE i.arrived_us >= c.first_us - p.fcr_window_days * 86400000000 AND i.arrived_us <= c.last_us"
-        )
+        f"CREATE TEMP TABLE {_FLAGS} AS SELECT staged, key, process_id, local_date, old_flag, settled,"
+        " CASE WHEN next_us <= arrived_us + window_us THEN 1 ELSE 0 END AS flag FROM ("
+        " SELECT u.*, MIN(CASE WHEN NOT u.short THEN u.arrived_us END) OVER (PARTITION BY u.process_id,"
+        " u.customer_ref ORDER BY u.arrived_us DESC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_us"
+        " FROM ("
+        f" SELECT 1 AS staged, x.line AS key, x.process_id, x.customer_ref, x.arrived_us, x.local_date,"
+        f" NULL AS old_flag, 1 AS settled, {short} AS short, {window} AS window_us"
+        f" FROM {staging} x JOIN processes_process p ON p.id = x.process_id WHERE x.customer_ref <> ''"
+        " UNION ALL"
+        f" SELECT 0, x.id, x.process_id, x.customer_ref, x.arrived_us, x.local_date, x.has_repeat,"
+        f" CASE WHEN x.arrived_us <= c.last_us THEN 1 ELSE 0 END, {short}, {window}"
+        f" FROM {_TOUCHED} c JOIN processes_process p ON p.id = c.process_id"
+        " JOIN processes_interaction x ON x.process_id = c.process_id AND x.customer_ref = c.customer_ref"
+        f" AND x.arrived_us >= c.first_us - {window} AND x.arrived_us <= c.last_us + {window}"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {staging} s"
+        " WHERE s.process_id = x.process_id AND s.external_id = x.external_id)"
+        " ) u) w"
     )
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_FLAGS}")
+
+
+def flags_join(staging_alias: str = "s") -> tuple[str, str]:
+    """(LEFT JOIN clause, SQL value) giving the imported row `staging_alias` its `has_repeat`
+    from `import_flags`."""
+    return (
+        f"LEFT JOIN {_FLAGS} f ON f.staged = 1 AND f.key = {staging_alias}.line",
+        "CASE WHEN f.flag = 1 THEN true ELSE false END",
+    )
+
+
+def refresh_repeat_flags_for_import(cursor, now: datetime) -> int:
+    """After the upsert: write the flags `evaluate_repeat_flags_for_import` found for the stored
+    contacts of the touched customers where they changed, and mark the days of those that did
+    (earlier days whose FCR outcome the import changes). Returns the marks written."""
+    update = (
+        f"UPDATE processes_interaction SET has_repeat = NOT has_repeat WHERE id IN (SELECT key FROM {_FLAGS}"
+        " WHERE staged = 0 AND settled = 1 AND (flag = 1) <> old_flag) RETURNING process_id, local_date"
+    )
+    if connection.vendor == "postgresql":
+        update = f"WITH flipped AS ({update}) SELECT DISTINCT process_id, local_date FROM flipped"
+    cursor.execute(update)
     changed = {(pid, _as_date(day)) for pid, day in cursor}
     cursor.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+    cursor.execute(f"DROP TABLE IF EXISTS {_FLAGS}")
     return upsert_marks(cursor, changed, now)
 
 

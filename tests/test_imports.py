@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from processes.imports import ImportFailed, import_csv, import_records
 from processes.models import ImportJob, Interaction
+from reporting import engine
 from reporting.models import DailyKpi, KpiMark
 from tests.conftest import ROOT, api_as
 from tests.kpi_helpers import csv_text, load, rollup, row, table_snapshot
@@ -305,6 +306,57 @@ def test_any_split_of_a_file_gives_the_same_kpis_as_one_import(alpha, data):
         if parts[index]:
             load(parts[index])
     assert table_snapshot() == whole
+
+
+def _shifted(record: dict, minutes: int, customer: str) -> dict:
+    moved = dict(record, customer_ref=customer)
+    for name in ("arrived_at", "answered_at", "ended_at"):
+        if moved[name]:
+            moved[name] = (datetime.fromisoformat(moved[name]) + timedelta(minutes=minutes)).isoformat()
+    return moved
+
+
+def _flags_by_definition() -> dict[str, bool]:
+    from django.db import connection
+
+    from reporting.kpis import repeat_contact_sql
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT i.external_id, {repeat_contact_sql('i', 'p')} FROM processes_interaction i"
+            " JOIN processes_process p ON p.id = i.process_id WHERE i.customer_ref <> ''"
+        )
+        return {external_id: bool(flag) for external_id, flag in cursor.fetchall()}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=interactions(),
+    moves=st.lists(st.tuples(st.integers(0, 24), st.integers(-5 * 1440, 5 * 1440), _customers), max_size=6),
+)
+def test_repeat_flags_follow_the_definition_through_imports_and_re_imports(alpha, data, moves):
+    """The flags the import writes (new rows evaluated as they go in, stored contacts of the
+    touched customers re-evaluated) equal KPIS.md's rule evaluated afresh, and the marked
+    recompute gives the table of a full recompute, after any sequence of imports that add rows,
+    move them in time and change their customers."""
+    rows, cuts, order = data
+    Interaction.objects.all().delete()
+    DailyKpi.objects.all().delete()
+    KpiMark.objects.all().delete()
+    bounds = [0, *cuts, len(rows)]
+    parts = [rows[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+    for index in order:
+        if parts[index]:
+            load(parts[index])
+    for index, minutes, customer in moves:
+        if index < len(rows):
+            rows[index] = _shifted(rows[index], minutes, customer)
+            load([rows[index]])
+    stored = dict(Interaction.objects.exclude(customer_ref="").values_list("external_id", "has_repeat"))
+    assert stored == _flags_by_definition()
+    incremental = table_snapshot()
+    engine.recompute_all()
+    assert table_snapshot() == incremental
 
 
 # --- the three doors ------------------------------------------------------------------------------

@@ -490,17 +490,17 @@ def test_timezone_change_moves_interactions_to_their_new_local_day(kolkata):
 def test_marks_renewed_during_a_recompute_survive_it(kolkata):
     load(worked_example(), recompute=False)
     mark = KpiMark.objects.filter(local_date=date(2026, 10, 1)).get()
-    original = engine.recompute_days
+    original = engine.recompute_process_days
 
-    def recompute_while_an_import_marks_again(process, days):
+    def recompute_while_an_import_marks_again(days_by_process):
         KpiMark.objects.filter(pk=mark.pk).update(marked_at=mark.marked_at + timedelta(seconds=1))
-        return original(process, days)
+        return original(days_by_process)
 
-    engine.recompute_days = recompute_while_an_import_marks_again
+    engine.recompute_process_days = recompute_while_an_import_marks_again
     try:
         engine.recompute_marked()
     finally:
-        engine.recompute_days = original
+        engine.recompute_process_days = original
     assert list(KpiMark.objects.values_list("local_date", flat=True)) == [date(2026, 10, 1)]
     assert DailyKpi.objects.exists()
 
