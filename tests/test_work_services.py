@@ -423,3 +423,41 @@ def test_overdue_counts_by_process_are_scoped(alpha, bravo):
     }
     assert work_overdue_counts_by_process(alpha.client_user) == {}
     assert work_overdue_counts_by_process(alpha.qa) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_assigning_the_same_item_at_once_resolve_to_one_winner(alpha):
+    """Two real database sessions race on the same version: exactly one write lands."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database that several connections share (PostgreSQL)")
+    second = AgentFactory(team=alpha.team, processes=[alpha.process])
+    item = WorkItemFactory(process=alpha.process)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def race(agent, actor):
+        try:
+            copy = WorkItem.objects.get(pk=item.pk)
+            barrier.wait()
+            work_item_assign(actor=actor, item=copy, agent=agent, expected_version=copy.version)
+            outcomes.append("won")
+        except WorkItemConflict:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=race, args=(alpha.agent, alpha.team_leader)),
+        threading.Thread(target=race, args=(second, alpha.ops)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "won"]
+    item.refresh_from_db()
+    assert item.version == 2 and item.events.count() == 1

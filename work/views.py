@@ -92,6 +92,9 @@ class QueueContextMixin(ScopedMixin):
             item.left = item.seconds_left(now)
         return items
 
+    def alerts(self, now):
+        return self.decorate(list(due_soon_items(user=self.request.user, now=now)), now)
+
     def queue_context(self, params: dict[str, str], page: int = 1) -> dict:
         user, now = self.request.user, timezone.now()
         items = work_queue(user=user, now=now, **params)
@@ -109,7 +112,7 @@ class QueueContextMixin(ScopedMixin):
             "agents": self.agents(),
             "now": now,
             "due_soon_hours": DUE_SOON_HOURS,
-            "alerts": self.decorate(list(due_soon_items(user=user, now=now)), now),
+            "alerts": self.alerts(now),
             "overdue_counts": work_overdue_counts_by_process(user, now=now),
             "processes": Process.objects.filter(scope_q(Process, user)).order_by("code"),
             "statuses": Status.choices,
@@ -165,6 +168,8 @@ class AssignView(QueueContextMixin, DetailView):
             "row_error": error,
             "row_notice": notice,
             "agents": self.agents(),
+            "alerts": self.alerts(now),
+            "due_soon_hours": DUE_SOON_HOURS,
             "oob": True,
         }
         html = render_to_string("work/_row.html", context, request=self.request)
@@ -249,6 +254,7 @@ class BulkAssignView(QueueContextMixin, TemplateView):
         context = self.queue_context(params)
         context["bulk_done"] = done
         context["bulk_errors"] = errors
+        context["bulk_mode"] = "spread" if spread else "one"
         context["oob"] = True
         if not _is_htmx(request):
             if done:

@@ -31,6 +31,10 @@ class Command(BaseCommand):
         self.stdout.write("Demo master data created." if created else "Demo master data already present.")
         if not no_interactions:
             self._interactions(days, scale)
+        from work.demo import seed_work_items
+
+        made = seed_work_items()
+        self.stdout.write(f"Demo work items: {made} created." if made else "Demo work items for today already present.")
         if not quiet_logins:
             self.stdout.write("")
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

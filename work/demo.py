@@ -1,0 +1,149 @@
+"""Demo work items for `make demo`: a morning queue of unassigned items on tl.north's process
+(ACME-VOICE), some assigned, in-progress, overdue and finished ones for realism, and a Globex
+back-office queue that assigns itself. Built through the work services, so every move is in the
+audit trail; a finished back-office item reaches the KPIs through the import service.
+
+Idempotent per day: each day's batch has external ids `DEMO-<date>-…`, made once.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from agents.models import Agent
+from processes.models import Process
+from work.models import Priority, Status, WorkItem, WorkSettings, WorkType
+from work.services import (
+    record_handling,
+    work_item_assign,
+    work_item_create,
+    work_item_transition,
+    work_settings_update,
+)
+
+TITLES = {
+    WorkType.CALLBACK: [
+        "Call back about delayed delivery",
+        "Return call: refund status",
+        "Call back re. damaged item",
+        "Customer asked for a call after 2 pm",
+        "Missed call from VIP customer",
+    ],
+    WorkType.FOLLOW_UP: [
+        "Follow up on replacement order",
+        "Confirm address change went through",
+        "Check that the credit note was received",
+        "Send warranty documents",
+    ],
+    WorkType.ESCALATION: [
+        "Complaint escalated from social media",
+        "Second complaint on the same order",
+        "Chargeback dispute needs a statement",
+    ],
+    WorkType.BACK_OFFICE: [
+        "Update customer address in the CRM",
+        "Process refund request",
+        "Cancel duplicate order",
+        "Merge duplicate customer records",
+        "Re-issue invoice with VAT number",
+    ],
+}
+PRIORITIES = [Priority.NORMAL] * 5 + [Priority.HIGH] * 2 + [Priority.LOW, Priority.URGENT]
+PORTING = ["Port-in request", "Port-out authorisation", "Fix rejected porting request", "Validate PAC code"]
+
+
+def _pick(rng, kind):
+    return rng.choice(TITLES[kind])
+
+
+@transaction.atomic
+def seed_work_items(now=None) -> int:
+    """Create today's demo work items once. Returns how many were created (0 if already there)."""
+    now = now or timezone.now()
+    tag = f"DEMO-{timezone.localdate(now).isoformat()}"
+    if WorkItem.objects.filter(external_id__startswith=tag).exists():
+        return 0
+    voice = Process.objects.filter(code="ACME-VOICE").first()
+    porting = Process.objects.filter(code="GLOBEX-BO").first()
+    admin = User.objects.filter(username="admin").first()
+    leader = User.objects.filter(username="tl.north").first() or admin
+    if voice is None or admin is None:
+        return 0
+    rng = random.Random(tag)  # the same batch for the same day
+    kinds = [WorkType.CALLBACK] * 4 + [WorkType.FOLLOW_UP] * 3 + [WorkType.BACK_OFFICE] * 4 + [WorkType.ESCALATION]
+    agents = list(Agent.objects.filter(processes=voice, active=True).order_by("code"))
+    created = 0
+
+    def make(number, *, hours_ago, kind=None, due_in=None, priority=None, process=voice):
+        nonlocal created
+        kind = kind or rng.choice(kinds)
+        received = now - timedelta(hours=hours_ago)
+        due = None
+        if due_in is not None:
+            due = now + timedelta(hours=due_in)
+        elif kind == WorkType.CALLBACK:
+            # Callbacks are promised for later today.
+            due = max(received + timedelta(hours=rng.choice([4, 6, 8])), now + timedelta(hours=rng.uniform(2.5, 9)))
+        created += 1
+        return work_item_create(
+            actor=leader if process == voice else admin,
+            process=process,
+            external_id=f"{tag}-{process.code}-{number:03d}",
+            type=kind,
+            title=_pick(rng, kind) if process == voice else rng.choice(PORTING),
+            details="Demo item: see the customer's history before acting.",
+            customer_ref=f"C{rng.randint(10000, 99999)}",
+            priority=priority
+            or rng.choice([Priority.NORMAL] * 5 + [Priority.HIGH] * 2 + [Priority.LOW, Priority.URGENT]),
+            received_at=received,
+            due_at=due,
+            auto_assign=False,
+        )
+
+    # The morning queue: 40 unassigned items that arrived overnight and this morning.
+    for n in range(1, 41):
+        hours_ago = rng.uniform(0.2, 14)
+        if n <= 3:
+            make(n, hours_ago=hours_ago, due_in=-rng.uniform(0.3, 3), priority=Priority.HIGH)  # already overdue
+        elif n <= 7:
+            make(n, hours_ago=hours_ago, due_in=rng.uniform(0.3, 1.8))  # about to breach
+        else:
+            make(n, hours_ago=hours_ago)
+    # Work already with agents: assigned, in progress, on hold, and finished ones.
+    agent_user = {a.pk: a.user for a in agents}
+    for n in range(41, 61):
+        item = make(n, hours_ago=rng.uniform(2, 20))
+        agent = agents[(n - 41) % min(len(agents), 8)] if agents else None
+        if agent is None:
+            continue
+        item = work_item_assign(actor=leader, item=item, agent=agent)
+        actor = agent_user.get(agent.pk) or admin
+        stage = n % 5
+        if stage >= 1:
+            item = work_item_transition(actor=actor, item=item, to=Status.IN_PROGRESS)
+        if stage == 2:
+            item = work_item_transition(actor=actor, item=item, to=Status.ON_HOLD, note="Waiting for the customer")
+        if stage >= 3:
+            # Finished earlier: give it a believable working time, then complete it.
+            started = item.received_at + timedelta(minutes=rng.randint(20, 240))
+            WorkItem.objects.filter(pk=item.pk).update(working_since=min(started, now - timedelta(minutes=5)))
+            item.refresh_from_db()
+            item = work_item_transition(actor=actor, item=item, to=Status.DONE, note="Resolved with the customer")
+            WorkItem.objects.filter(pk=item.pk).update(
+                started_at=item.working_since or started, handle_seconds=rng.randint(240, 1500)
+            )
+            item.refresh_from_db()
+            if item.type == WorkType.BACK_OFFICE:
+                record_handling(item)
+    # Globex number porting: a back-office queue that assigns itself (cap 5 per agent).
+    if porting is not None:
+        for n in range(1, 16):
+            make(n, hours_ago=rng.uniform(0.5, 30), kind=WorkType.BACK_OFFICE, process=porting)
+        work_settings_update(actor=admin, process=porting, auto_assign=True, max_open_per_agent=5)
+    WorkSettings.objects.get_or_create(process=voice)
+    return created
