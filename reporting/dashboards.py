@@ -153,21 +153,40 @@ def month_of_period(period) -> date | None:
 def process_grid(user, processes, period, *, overdue: dict | None = None) -> list[GridRow]:
     """One row per process with the period's figures, each cell coloured against the process's
     SLA target: the month's status (with projection) when the period is a month or month-to-date,
-    otherwise an indicative comparison of the period's value with the monthly target."""
-    processes = list(processes)
-    figures = rollup(kpi_rows(user, start=period.start, end=period.end, process__in=processes), "process_id")
-    month = month_of_period(period)
-    months = {pm.process.pk: pm for pm in sla.process_months(processes, month)} if month else {}
-    targets = defaultdict(dict)
-    if not month:
-        from processes.models import SLATarget
+    otherwise an indicative comparison of the period's value with the monthly target.
 
-        for target in SLATarget.objects.filter(process__in=processes):
-            targets[target.process_id][target.metric] = target
+    A preset ("today", "this month"…) is resolved per process on its own local date, so a
+    Kolkata process's "today" is Kolkata's today, as on its own page."""
+    processes = list(processes)
+    periods = {p.pk: period.for_tz(p.timezone) for p in processes}
+    if not processes:
+        return []
+    first = min(x.start for x in periods.values())
+    last = max(x.end for x in periods.values())
+    by_day = rollup(kpi_rows(user, start=first, end=last, process__in=processes), "process_id", "local_date")
+    figures = defaultdict(Figures)
+    for (process_id, day), figs in by_day.items():
+        own = periods[process_id]
+        if own.start <= day <= own.end:
+            figures[process_id].add(figs)
+    months = {}
+    for process in processes:
+        month = month_of_period(periods[process.pk])
+        if month:
+            months[process.pk] = month
+    evaluated = {}
+    for month in set(months.values()):
+        chosen = [p for p in processes if months.get(p.pk) == month]
+        evaluated.update({pm.process.pk: pm for pm in sla.process_months(chosen, month)})
+    targets = defaultdict(dict)
+    from processes.models import SLATarget
+
+    for target in SLATarget.objects.filter(process__in=[p for p in processes if p.pk not in months]):
+        targets[target.process_id][target.metric] = target
     rows = []
     for process in processes:
         figs = figures.get(process.pk, Figures())
-        pm = months.get(process.pk)
+        pm = evaluated.get(process.pk)
         statuses = {t.metric: t for t in pm.targets} if pm else {}
         cells = []
         for key, _, unit in GRID_METRICS:
@@ -179,7 +198,7 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
             if target is not None:
                 cell.target_met = sla.meets(value, target.comparator, float(target.target))
             cells.append(cell)
-        rows.append(GridRow(process, figs, cells, pm, (overdue or {}).get(process.pk)))
+        rows.append(GridRow(process, figs, cells, pm, None if overdue is None else overdue.get(process.code, 0)))
     rows.sort(key=lambda r: r.sort_key)
     return rows
 

@@ -80,6 +80,19 @@ class Period:
     def includes_today(self) -> bool:
         return self.start <= self.today <= self.end
 
+    def for_tz(self, tz: str) -> Period:
+        """The same preset resolved on today's date in another time zone (a custom range is
+        the same everywhere)."""
+        if self.preset == "custom" or tz == self.tz:
+            return self
+        today = today_in(tz)
+        start, end = resolve(self.preset, today)
+        return Period(preset=self.preset, start=start, end=end, today=today, tz=tz)
+
+    def exact_query(self) -> dict:
+        """The resolved dates, for links whose figures must match this page's exactly."""
+        return {"period": "custom", "start": self.start.isoformat(), "end": self.end.isoformat()}
+
     def query(self) -> dict:
         if self.preset == "custom":
             return {"period": "custom", "start": self.start.isoformat(), "end": self.end.isoformat()}

@@ -24,13 +24,13 @@ from reporting import kpis, sla
 from reporting.filters import PRESETS, period_from, querystring
 
 
-def _overdue_by_process(user) -> dict:
-    """Overdue work items per process, when the work-item module is installed."""
+def _overdue_by_process(user) -> dict | None:
+    """Overdue work items per process code, when the work-item module is installed."""
     try:
         from work.selectors import work_overdue_counts_by_process
     except ImportError:
-        return {}
-    return work_overdue_counts_by_process(user)
+        return None
+    return {code: entry["overdue"] for code, entry in work_overdue_counts_by_process(user).items()}
 
 
 class DashboardMixin(ScopedMixin):
@@ -57,6 +57,7 @@ class DashboardMixin(ScopedMixin):
             presets=PRESETS,
             query=self.base_query(),
             qs=querystring(self.base_query()),
+            exact=self.period.exact_query(),
             role=effective_role(self.request.user),
             metrics=dash.GRID_METRICS,
             metrics_labels=dash.METRIC_LABELS,
@@ -111,9 +112,8 @@ class OverviewView(DashboardMixin, TemplateView):
         client_code = self.request.GET.get("client", "")
         if client_code:
             processes = processes.filter(client__code__iexact=client_code)
-        rows = dash.process_grid(
-            self.request.user, processes, self.period, overdue=_overdue_by_process(self.request.user)
-        )
+        overdue = _overdue_by_process(self.request.user)
+        rows = dash.process_grid(self.request.user, processes, self.period, overdue=overdue)
         context.update(
             rows=rows,
             clients=dash.client_summaries(rows),
@@ -121,7 +121,7 @@ class OverviewView(DashboardMixin, TemplateView):
             client_code=client_code,
             month=dash.month_of_period(self.period),
             totals=_total(rows),
-            show_overdue=any(row.overdue is not None for row in rows),
+            show_overdue=overdue is not None,
         )
         return context
 
@@ -148,9 +148,8 @@ class ClientDashboardView(DashboardMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         processes = self.scoped(Process).filter(client=self.client).select_related("client")
-        rows = dash.process_grid(
-            self.request.user, processes, self.period, overdue=_overdue_by_process(self.request.user)
-        )
+        overdue = _overdue_by_process(self.request.user)
+        rows = dash.process_grid(self.request.user, processes, self.period, overdue=overdue)
         series = dash.daily_series(
             dash.kpi_rows(self.request.user, start=self.period.start, end=self.period.end, client=self.client),
             self.period.start,
@@ -160,7 +159,7 @@ class ClientDashboardView(DashboardMixin, TemplateView):
             client=self.client,
             rows=rows,
             totals=_total(rows),
-            show_overdue=any(row.overdue is not None for row in rows),
+            show_overdue=overdue is not None,
             month=dash.month_of_period(self.period),
             charts=[
                 ("client-volume", "Volume per day", dash.volume_chart(series)),
@@ -200,7 +199,7 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
             figures=grid.figures,
             tile_statuses={c.metric: c.status for c in grid.cells if c.status},
             tile_states={c.metric: c.state for c in grid.cells},
-            drill_link=_interactions_url(self.period.query(), process=process.code)
+            drill_link=_interactions_url(self.period.exact_query(), process=process.code)
             if self.can("interactions.view")
             else None,
             month=month,
@@ -357,7 +356,9 @@ class TeamDashboardView(DashboardMixin, TemplateView):
                 ],
                 "current": process_code,
             },
-            drill_link=_interactions_url(self.period.query(), team=team.code, process=process.code if process else None)
+            drill_link=_interactions_url(
+                self.period.exact_query(), team=team.code, process=process.code if process else None
+            )
             if self.can("interactions.view")
             else None,
             charts=[
@@ -413,7 +414,7 @@ class AgentDashboardView(DashboardMixin, TemplateView):
                 ("All agents on the same processes", dash.rollup(process_rows.filter(agent__isnull=False))[None]),
             ],
             agent_tiles=PEOPLE_TILES,
-            drill_link=_interactions_url(self.period.query(), agent=agent.code),
+            drill_link=_interactions_url(self.period.exact_query(), agent=agent.code),
             per_process=[(p, per_process.get(p.pk, dash.Figures())) for p in processes],
             charts=[
                 ("a-aht", "AHT per day", dash.compare_chart(compared, "aht", unit="s")),

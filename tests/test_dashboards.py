@@ -412,3 +412,43 @@ def test_navigation_dashboard_entry_for_every_role(client, alpha):
         assert response.status_code == 200, user.username
     client.force_login(UserFactory(username="lonely_qa", role="qa_analyst"))
     assert client.get(reverse("reporting:mine"))["Location"] == reverse("home")
+
+
+def test_overview_team_and_agent_figures_equal_the_api(client, alpha):
+    _october(alpha)
+    api = api_as(alpha.ops)
+    window = {"start": "2026-10-01", "end": "2026-10-31"}
+    client.force_login(alpha.ops)
+    rows = {r.process.code: r for r in client.get(reverse("reporting:overview"), PERIOD).context["rows"]}
+    by_process = {
+        r["process"]: r for r in api.get("/api/v1/kpis/", {**window, "group_by": "process"}).json()["results"]
+    }
+    team_page = client.get(reverse("reporting:team", args=[alpha.team.code]), PERIOD).context["team_total"]
+    agent_page = client.get(reverse("reporting:agent", args=[alpha.agent.code]), PERIOD).context["mine"]
+    (team_api,) = api.get("/api/v1/kpis/", {**window, "team": alpha.team.code, "group_by": "total"}).json()["results"]
+    (agent_api,) = api.get("/api/v1/kpis/", {**window, "agent": alpha.agent.code, "group_by": "total"}).json()[
+        "results"
+    ]
+    for page, expected in (
+        (rows["ALPHA-VOICE"].figures, by_process["ALPHA-VOICE"]),
+        (team_page, team_api),
+        (agent_page, agent_api),
+    ):
+        for name in ("offered", "handled", "aht", "asa", "service_level", "abandon_rate", "fcr", "csat", "csat_mean"):
+            value = page.values[name]
+            assert (None if value is None else round(value, 2)) == expected[name], name
+
+
+def test_presets_resolve_on_each_process_local_day(alpha):
+    from unittest import mock
+
+    from reporting.filters import period_from
+
+    # 22:30 UTC on 30 Nov is already 1 Dec in Kolkata.
+    moment = datetime(2026, 11, 30, 22, 30, tzinfo=ZoneInfo("UTC"))
+    with mock.patch("reporting.filters.timezone.now", return_value=moment):
+        period, _ = period_from({"period": "today"}, tz="UTC")
+        assert (period.start, period.end) == (date(2026, 11, 30),) * 2
+        kolkata = period.for_tz("Asia/Kolkata")
+        assert (kolkata.start, kolkata.end) == (date(2026, 12, 1),) * 2
+        assert kolkata.exact_query() == {"period": "custom", "start": "2026-12-01", "end": "2026-12-01"}
