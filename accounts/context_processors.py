@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Processes", "processes:list", "processes.view", "diagram-3"),
     ("Teams", "agents:team_list", "teams.view", "people"),
     ("Agents", "agents:list", "agents.view", "person-badge"),
+    ("Quality", "quality:home", "quality.view", "clipboard-check"),
     ("Work queue", "work:queue", "work.assign", "kanban"),
     ("My work", "work:mine", "work.do", "check2-square"),
     ("Imports", "processes:imports", "interactions.import", "upload"),

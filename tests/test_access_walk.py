@@ -80,10 +80,43 @@ def _work_item(tenant):
     return item
 
 
+def _quality(tenant):
+    """The tenant's quality objects (scorecard, evaluation with an open dispute, calibration,
+    coaching), made on first use."""
+    if getattr(tenant, "quality", None) is None:
+        from tests.quality_fixtures import build
+
+        tenant.quality = build(tenant)
+    return tenant.quality
+
+
+_QUALITY_OBJECTS = {
+    "quality.scorecard": "scorecard",
+    "quality.evaluation": "evaluation",
+    "quality.dispute": "dispute",
+    "quality.calibrationsession": "calibration",
+    "quality.coachingaction": "coaching",
+    "processes.interaction": "interaction",
+}
+
+
+@pytest.fixture(autouse=True)
+def _quality_data_on_both_sides(request):
+    """On quality routes (and the agent page, which shows coaching), both tenants have quality
+    data, so lists and aggregates are checked for leaks with something there to leak."""
+    callspec = getattr(request.node, "callspec", None)
+    route = callspec.params.get("route", "") if callspec else ""
+    if route.startswith(("quality/", "api/v1/scorecards", "api/v1/evaluations", "agents/")):
+        for name in ("alpha", "bravo"):
+            _quality(request.getfixturevalue(name))
+
+
 def _object_for(model, tenant):
     label = model._meta.label_lower
     if label == "work.workitem":
         return _work_item(tenant)
+    if label in _QUALITY_OBJECTS:
+        return getattr(_quality(tenant), _QUALITY_OBJECTS[label])
     return {
         "clients.client": tenant.client,
         "processes.process": tenant.process,

@@ -1,0 +1,435 @@
+"""Scoped reads of the quality app, and the QA components for the KPI engine.
+
+Evaluation rows follow `Evaluation.visible_to(user)` (QA analysts: their processes; team
+leaders: their agents; agents: their own; client users: none). Aggregates (QA score, accuracy,
+criterion failure rates) are open to client users for their own client's processes, without
+evaluation detail or agent names.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Avg, Count, F, Q, Sum
+
+from accounts.scoping import CLIENT, effective_role, scope_q
+from processes.models import Process
+from quality.models import (
+    CalibrationSession,
+    CoachingAction,
+    CoachingStatus,
+    Criterion,
+    Dispute,
+    DisputeStatus,
+    Evaluation,
+    EvaluationStatus,
+    SampleItem,
+    Scorecard,
+)
+
+# --- the KPI engine's QA components ----------------------------------------------------------------
+
+QA_COMPONENT_COLUMNS = (
+    "process_id",
+    "client_id",
+    "local_date",
+    "agent_id",
+    "team_id",
+    "qa_count",
+    "qa_sum",
+    "qa_error_free",
+)
+
+
+def qa_components_sql(*, all_processes: bool = False) -> str:
+    """SQL (SQLite and PostgreSQL) yielding the QA components per (process, client, local day,
+    agent, team) from the current evaluations: one row per group with
+
+    - `qa_count`: number of current evaluations (status `final`: not superseded by an
+      amendment, not voided) of interactions of that group,
+    - `qa_sum`: the sum of their scores (0..100 each; KPIS.md's QA score = qa_sum ÷ qa_count),
+    - `qa_error_free`: how many of them lost no points on any applicable criterion (accuracy =
+      qa_error_free ÷ qa_count, the back-office "items without any error" share).
+
+    The key columns come from the evaluated interaction (`processes_interaction`), exactly as the
+    engine groups interactions, so every QA group matches an interaction group (LEFT JOIN safe).
+    Parameters, named like the engine's: `%(process)s` (omitted when `all_processes`),
+    `%(start)s`, `%(end)s` (inclusive local dates).
+    """
+    # Only fixed text is spliced in; values travel as parameters.
+    return _QA_SQL.replace("<process filter>", "" if all_processes else "i.process_id = %(process)s AND ")
+
+
+_QA_SQL = (
+    "SELECT i.process_id AS process_id, i.client_id AS client_id, i.local_date AS local_date,"
+    " i.agent_id AS agent_id, i.team_id AS team_id, COUNT(*) AS qa_count, SUM(e.score) AS qa_sum,"
+    " SUM(CASE WHEN e.error_free THEN 1 ELSE 0 END) AS qa_error_free"
+    " FROM quality_evaluation e JOIN processes_interaction i ON i.id = e.interaction_id"
+    " WHERE e.status = 'final' AND <process filter>i.local_date BETWEEN %(start)s AND %(end)s"
+    " GROUP BY i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id"
+)
+
+
+# --- evaluations -----------------------------------------------------------------------------------
+
+
+def evaluation_list(*, user):
+    """The evaluations `user` may see (every status), newest first."""
+    return (
+        Evaluation.objects.filter(scope_q(Evaluation, user))
+        .select_related("process", "agent", "agent__team", "evaluator", "scorecard", "interaction")
+        .order_by("-created_at", "-id")
+    )
+
+
+def evaluation_get(*, user, pk: int) -> Evaluation:
+    return evaluation_list(user=user).get(pk=pk)
+
+
+def evaluation_history(evaluation: Evaluation) -> list[Evaluation]:
+    """The chain of versions of an evaluation, oldest first (amendments supersede)."""
+    first = evaluation
+    while first.supersedes_id:
+        first = Evaluation.objects.get(pk=first.supersedes_id)
+    chain = [first]
+    while True:
+        nxt = Evaluation.objects.filter(supersedes=chain[-1]).first()
+        if nxt is None:
+            return chain
+        chain.append(nxt)
+
+
+def _aggregate_base(user):
+    """Current evaluations whose aggregates `user` may see: the visible rows, or for a client
+    user every evaluation of their client's processes (they only ever get aggregates)."""
+    if effective_role(user) == CLIENT:
+        rows = Evaluation.objects.filter(process__in=Process.objects.filter(scope_q(Process, user)).values("pk"))
+    else:
+        rows = Evaluation.objects.filter(scope_q(Evaluation, user))
+    return rows.filter(status=EvaluationStatus.FINAL)
+
+
+def _range(rows, start, end):
+    if start:
+        rows = rows.filter(local_date__gte=start)
+    if end:
+        rows = rows.filter(local_date__lte=end)
+    return rows
+
+
+def _figures(row) -> dict:
+    count = row["evaluations"] or 0
+    return {
+        **row,
+        "qa_score": row["score_sum"] / count if count else None,
+        "accuracy": row["error_free"] * 100.0 / count if count else None,
+        "fatal_rate": row["fatal"] * 100.0 / count if count else None,
+    }
+
+
+_SUMS = {
+    "evaluations": Count("id"),
+    "score_sum": Sum("score"),
+    "error_free": Count("id", filter=Q(error_free=True)),
+    "fatal": Count("id", filter=Q(fatal_failed=True)),
+}
+
+
+def qa_summary_by_process(*, user, start=None, end=None) -> list[dict]:
+    """Per visible process: evaluations, QA score (mean of current scores, KPIS.md), accuracy
+    (% of evaluations without any error), fatal rate (%); None when there are no evaluations."""
+    rows = _range(_aggregate_base(user), start, end)
+    by_process = {r["process_id"]: r for r in rows.values("process_id").annotate(**_SUMS)}
+    result = []
+    for process in Process.objects.filter(scope_q(Process, user)).select_related("client").order_by("code"):
+        row = by_process.get(process.pk, {"evaluations": 0, "score_sum": 0, "error_free": 0, "fatal": 0})
+        result.append({"process": process, **_figures({k: row[k] for k in _SUMS})})
+    return result
+
+
+def accuracy(*, user, process=None, start=None, end=None) -> float | None:
+    """Back-office accuracy, %: audited items (current evaluations) without any error ÷ audited
+    items × 100; None when nothing was audited."""
+    rows = _range(_aggregate_base(user), start, end)
+    if process is not None:
+        rows = rows.filter(process=process)
+    totals = rows.aggregate(**_SUMS)
+    return _figures(totals)["accuracy"]
+
+
+def qa_trend(*, user, process=None, agent=None, start=None, end=None) -> list[dict]:
+    """Monthly QA score and accuracy (from sums) of the evaluations `user` may aggregate."""
+    rows = _range(_aggregate_base(user), start, end)
+    if process is not None:
+        rows = rows.filter(process=process)
+    if agent is not None:
+        rows = rows.filter(agent=agent)
+    months: dict[str, dict] = {}
+    for entry in rows.values("local_date").annotate(**_SUMS).order_by("local_date"):
+        key = entry["local_date"].strftime("%Y-%m")
+        bucket = months.setdefault(key, dict.fromkeys(_SUMS, 0))
+        for name in _SUMS:
+            bucket[name] += entry[name] or 0
+    return [{"month": key, **_figures(bucket)} for key, bucket in months.items()]
+
+
+def agent_qa_history(*, user, agent, start=None, end=None):
+    """An agent's evaluations (all statuses, newest first) as `user` may see them."""
+    return _range(evaluation_list(user=user).filter(agent=agent), start, end)
+
+
+@dataclass
+class CriterionRate:
+    criterion: Criterion
+    scorecard: Scorecard
+    applicable: int
+    failed: int
+    not_applicable: int
+
+    @property
+    def failure_rate(self) -> float | None:
+        return self.failed * 100.0 / self.applicable if self.applicable else None
+
+
+def criterion_failure_rates(*, user, process, start=None, end=None) -> list[CriterionRate]:
+    """Per criterion of the process's scorecards (all versions scored in the range): how often
+    it was applicable and failed (lost points) in current evaluations; most failed first."""
+    from quality.models import Answer
+
+    evaluations = _range(_aggregate_base(user).filter(process=process), start, end)
+    rows = (
+        Answer.objects.filter(evaluation__in=evaluations.values("pk"))
+        .values("criterion_id")
+        .annotate(
+            applicable=Count("id", filter=Q(points_earned__isnull=False)),
+            not_applicable=Count("id", filter=Q(points_earned__isnull=True)),
+            failed=Count(
+                "id",
+                filter=Q(points_earned__isnull=False, points_earned__lt=F("criterion__points_possible")),
+            ),
+        )
+    )
+    stats = {r["criterion_id"]: r for r in rows}
+    criteria = Criterion.objects.filter(pk__in=stats).select_related("section__scorecard")
+    result = [
+        CriterionRate(
+            criterion=c,
+            scorecard=c.section.scorecard,
+            applicable=stats[c.pk]["applicable"],
+            failed=stats[c.pk]["failed"],
+            not_applicable=stats[c.pk]["not_applicable"],
+        )
+        for c in criteria
+    ]
+    result.sort(key=lambda r: (-(r.failure_rate or 0), -r.failed, r.criterion.text))
+    return result
+
+
+def open_disputes_for_reviewer(*, user):
+    """Open disputes `user` can see and may resolve (not of evaluations they scored)."""
+    return (
+        Dispute.objects.filter(scope_q(Dispute, user), status=DisputeStatus.OPEN)
+        .exclude(evaluation__evaluator=user)
+        .select_related("evaluation__agent", "evaluation__process", "raised_by")
+        .order_by("raised_at")
+    )
+
+
+def dispute_list(*, user):
+    return (
+        Dispute.objects.filter(scope_q(Dispute, user))
+        .select_related("evaluation__agent", "evaluation__process", "evaluation__evaluator", "raised_by", "reviewer")
+        .order_by("-raised_at")
+    )
+
+
+def scorecard_list(*, user):
+    return (
+        Scorecard.objects.filter(scope_q(Scorecard, user))
+        .select_related("process", "created_by")
+        .annotate(evaluation_count=Count("evaluations"))
+        .order_by("process__code", "name", "-version")
+    )
+
+
+# --- sampling --------------------------------------------------------------------------------------
+
+
+def sample_for_week(*, user, process, week_start: date):
+    """The week's sampled interactions of `process` visible to `user`, with whether each has a
+    current evaluation (`evaluated`)."""
+    week_start = week_start - timedelta(days=week_start.weekday())
+    items = list(
+        SampleItem.objects.filter(scope_q(SampleItem, user), process=process, week_start=week_start)
+        .select_related("agent", "interaction")
+        .order_by("agent__code", "interaction__arrived_at")
+    )
+    evaluated = set(
+        Evaluation.objects.filter(
+            interaction_id__in=[i.interaction_id for i in items], status=EvaluationStatus.FINAL
+        ).values_list("interaction_id", flat=True)
+    )
+    for item in items:
+        item.evaluated = item.interaction_id in evaluated
+    return items
+
+
+# --- coaching --------------------------------------------------------------------------------------
+
+
+def coaching_list(*, user):
+    return (
+        CoachingAction.objects.filter(scope_q(CoachingAction, user))
+        .select_related("agent", "agent__team", "created_by", "evaluation")
+        .order_by("status", "due_date", "id")
+    )
+
+
+def coaching_open_for_agent(agent, user):
+    """The open coaching actions of `agent` that `user` may see, soonest due first."""
+    return coaching_list(user=user).filter(agent=agent, status=CoachingStatus.OPEN).order_by("due_date", "id")
+
+
+# --- calibration -----------------------------------------------------------------------------------
+
+NA_LABEL = "N/A"
+
+
+@dataclass
+class CriterionAgreement:
+    criterion: Criterion
+    answers: dict  # evaluator username -> points or None
+    reference: object
+    agreement: float  # % of evaluators whose answer equals the reference
+
+
+@dataclass
+class EvaluatorDeviation:
+    evaluator: object
+    score: float
+    deviation: float  # score − reference score
+    disagreements: int  # criteria answered differently from the reference
+
+
+@dataclass
+class CalibrationStats:
+    reference_score: float | None
+    reference_is_expert: bool
+    criteria: list[CriterionAgreement] = field(default_factory=list)
+    evaluators: list[EvaluatorDeviation] = field(default_factory=list)
+
+    @property
+    def overall_agreement(self) -> float | None:
+        if not self.criteria:
+            return None
+        return sum(c.agreement for c in self.criteria) / len(self.criteria)
+
+
+def _consensus(values: list, expert_value=None, has_expert=False):
+    """The reference answer: the expert's when there is one, else the most common answer (ties:
+    the lowest points, not applicable last — the stricter reading)."""
+    if has_expert:
+        return expert_value
+    counts = Counter(values)
+    best = max(counts.values())
+    tied = [v for v, n in counts.items() if n == best]
+    return sorted(tied, key=lambda v: (v is None, v if v is not None else 0))[0]
+
+
+def calibration_stats(session: CalibrationSession) -> CalibrationStats:
+    """Agreement statistics of a calibration session.
+
+    - Reference: the expert's scoring if the session names an expert who scored it; otherwise
+      the consensus: per criterion the most common answer, and for the score the mean of all
+      evaluators' scores.
+    - Per-criterion agreement, %: evaluators (other than the expert) whose answer equals the
+      reference answer ÷ those evaluators × 100.
+    - Each evaluator's deviation: their score − the reference score (points on 0..100), and how
+      many criteria they answered differently from the reference.
+    """
+    entries = list(session.entries.select_related("evaluator").prefetch_related("answers"))
+    expert_entry = next((e for e in entries if session.expert_id and e.evaluator_id == session.expert_id), None)
+    if not entries:
+        return CalibrationStats(reference_score=None, reference_is_expert=False)
+    answers = {e.pk: {a.criterion_id: a.points_earned for a in e.answers.all()} for e in entries}
+    judged = [e for e in entries if e is not expert_entry] or entries
+    criteria = list(session.scorecard.criteria())
+    stats = CalibrationStats(
+        reference_score=expert_entry.score if expert_entry else sum(e.score for e in entries) / len(entries),
+        reference_is_expert=expert_entry is not None,
+    )
+    references = {}
+    for criterion in criteria:
+        values = [answers[e.pk].get(criterion.pk) for e in entries]
+        reference = _consensus(
+            values,
+            expert_value=answers[expert_entry.pk].get(criterion.pk) if expert_entry else None,
+            has_expert=expert_entry is not None,
+        )
+        references[criterion.pk] = reference
+        agreeing = sum(1 for e in judged if answers[e.pk].get(criterion.pk) == reference)
+        stats.criteria.append(
+            CriterionAgreement(
+                criterion=criterion,
+                answers={e.evaluator.username: answers[e.pk].get(criterion.pk) for e in entries},
+                reference=reference,
+                agreement=agreeing * 100.0 / len(judged),
+            )
+        )
+    for entry in entries:
+        stats.evaluators.append(
+            EvaluatorDeviation(
+                evaluator=entry.evaluator,
+                score=entry.score,
+                deviation=entry.score - stats.reference_score,
+                disagreements=sum(1 for c in criteria if answers[entry.pk].get(c.pk) != references[c.pk]),
+            )
+        )
+    return stats
+
+
+def calibration_list(*, user):
+    return (
+        CalibrationSession.objects.filter(scope_q(CalibrationSession, user))
+        .select_related("process", "scorecard", "expert", "interaction")
+        .annotate(entry_count=Count("entries", distinct=True), participant_count=Count("participants", distinct=True))
+        .order_by("-created_at")
+    )
+
+
+def evaluator_deviation_trend(*, user, start=None, end=None) -> dict:
+    """Per evaluator and month of closed sessions: mean absolute deviation from the reference
+    score (points) and the number of sessions. Returns {"months": [...], "evaluators":
+    [{"evaluator": user, "by_month": {month: (mean_abs_dev, sessions)}}]}."""
+    sessions = calibration_list(user=user).filter(closed_at__isnull=False)
+    if start:
+        sessions = sessions.filter(closed_at__date__gte=start)
+    if end:
+        sessions = sessions.filter(closed_at__date__lte=end)
+    sums: dict = defaultdict(lambda: defaultdict(lambda: [0.0, 0]))
+    people = {}
+    months = set()
+    for session in sessions:
+        month = session.closed_at.strftime("%Y-%m")
+        months.add(month)
+        for row in calibration_stats(session).evaluators:
+            people[row.evaluator.pk] = row.evaluator
+            cell = sums[row.evaluator.pk][month]
+            cell[0] += abs(row.deviation)
+            cell[1] += 1
+    return {
+        "months": sorted(months),
+        "evaluators": [
+            {
+                "evaluator": people[pk],
+                "by_month": {m: (total / n, n) for m, (total, n) in by_month.items()},
+            }
+            for pk, by_month in sorted(sums.items(), key=lambda item: people[item[0]].username)
+        ],
+    }
+
+
+def evaluation_mean(rows) -> float | None:
+    return rows.aggregate(mean=Avg("score"))["mean"]
