@@ -69,7 +69,12 @@ def _mark_day(process_id: int, day: date) -> None:
 
         recompute_marked_kpis.delay(process_ids=[process_id])
 
-    transaction.on_commit(recompute)
+    recompute.quality_process_id = process_id
+    # One recompute per process per transaction, however many evaluations it writes (the
+    # marks themselves are the durable record; the beat sweep covers any lost request).
+    pending = getattr(connection, "run_on_commit", [])
+    if not any(getattr(entry[1], "quality_process_id", None) == process_id for entry in pending):
+        transaction.on_commit(recompute)
 
 
 def notify(*, recipients, subject: str, body: str = "", url: str = "") -> list[Notification]:

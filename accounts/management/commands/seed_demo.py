@@ -35,10 +35,18 @@ class Command(BaseCommand):
 
         made = seed_work_items()
         self.stdout.write(f"Demo work items: {made} created." if made else "Demo work items for today already present.")
+        from quality.demo import seed_quality
+
+        quality = seed_quality()
+        self.stdout.write("Demo quality data created." if quality else "Demo quality data already present.")
         if not quiet_logins:
             self.stdout.write("")
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for username, role, note in demo_logins():
+                self.stdout.write(f"  {username:<14} {role:<20} {note}")
+            from quality.demo import DEMO_LOGINS as QUALITY_LOGINS
+
+            for username, role, note in QUALITY_LOGINS:
                 self.stdout.write(f"  {username:<14} {role:<20} {note}")
 
     def _interactions(self, days: int, scale: float) -> None:
