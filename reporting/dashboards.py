@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Max, Sum
+from django.urls import reverse
 
 from accounts.scoping import scope_q
 from processes.models import Interaction
@@ -57,18 +58,22 @@ class Figures:
 
     components: dict = field(default_factory=kpis.empty_components)
     computed_at: datetime | None = None
+    _values: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def values(self) -> dict:
-        data = kpis.figures(self.components, digits=None)
-        for name in ("offered", "answered", "abandoned", "short_abandoned", "handled"):
-            data[name] = self.components[name]
-        return data
+        if self._values is None:
+            data = kpis.figures(self.components, digits=None)
+            for name in ("offered", "answered", "abandoned", "short_abandoned", "handled"):
+                data[name] = self.components[name]
+            self._values = data
+        return self._values
 
     def __getitem__(self, name):
         return self.values[name]
 
     def add(self, other: Figures) -> None:
+        self._values = None
         for name in kpis.COMPONENTS:
             self.components[name] += other.components[name]
         if other.computed_at and (self.computed_at is None or other.computed_at > self.computed_at):
@@ -115,6 +120,31 @@ class Cell:
             return None
         return "met" if self.target_met else "missed"
 
+    def display(self) -> dict:
+        """Everything the grid prints for this cell, formatted once (a 300-process grid would
+        otherwise do thousands of template lookups)."""
+        from reporting.templatetags.kpi_format import kpi, state_class
+
+        status = self.status
+        title = ""
+        projected = ""
+        if status is not None:
+            target = status.target
+            goal = f"{target.comparator} {target.target.normalize():f}"
+            title = f"{target.get_metric_display()}: target {goal} · {status.label}"
+            if status.is_current:
+                title += f" · projected {kpi(status.projected, self.metric)}"
+                if status.projected is not None:
+                    projected = kpi(status.projected, self.metric)
+        elif self.target_met is not None:
+            title = "Indicative: this period's value against the monthly target"
+        return {
+            "text": kpi(self.value, self.metric),
+            "css": state_class(self.state),
+            "title": title,
+            "projected": projected,
+        }
+
 
 @dataclass
 class GridRow:
@@ -123,6 +153,10 @@ class GridRow:
     cells: list
     month: sla.ProcessMonth | None
     overdue: int | None = None
+
+    @property
+    def url(self) -> str:
+        return reverse("reporting:process", args=[self.process.code])
 
     @property
     def worst(self) -> str | None:
@@ -161,14 +195,6 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
     periods = {p.pk: period.for_tz(p.timezone) for p in processes}
     if not processes:
         return []
-    first = min(x.start for x in periods.values())
-    last = max(x.end for x in periods.values())
-    by_day = rollup(kpi_rows(user, start=first, end=last, process__in=processes), "process_id", "local_date")
-    figures = defaultdict(Figures)
-    for (process_id, day), figs in by_day.items():
-        own = periods[process_id]
-        if own.start <= day <= own.end:
-            figures[process_id].add(figs)
     months = {}
     for process in processes:
         month = month_of_period(periods[process.pk])
@@ -178,6 +204,19 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
     for month in set(months.values()):
         chosen = [p for p in processes if months.get(p.pk) == month]
         evaluated.update({pm.process.pk: pm for pm in sla.process_months(chosen, month)})
+    figures = defaultdict(Figures)
+    for pk, pm in evaluated.items():
+        # The month's (to date) components are the period's: read once, for both.
+        figures[pk] = Figures(dict(pm.components), pm.computed_at)
+    others = [p for p in processes if p.pk not in evaluated]
+    if others:
+        first = min(periods[p.pk].start for p in others)
+        last = max(periods[p.pk].end for p in others)
+        by_day = rollup(kpi_rows(user, start=first, end=last, process__in=others), "process_id", "local_date")
+        for (process_id, day), figs in by_day.items():
+            own = periods[process_id]
+            if own.start <= day <= own.end:
+                figures[process_id].add(figs)
     targets = defaultdict(dict)
     from processes.models import SLATarget
 
@@ -197,6 +236,7 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
                 cell.applicable = False
             if target is not None:
                 cell.target_met = sla.meets(value, target.comparator, float(target.target))
+            cell.show = cell.display()
             cells.append(cell)
         rows.append(GridRow(process, figs, cells, pm, None if overdue is None else overdue.get(process.code, 0)))
     rows.sort(key=lambda r: r.sort_key)

@@ -5,7 +5,8 @@ and the service credits owed.
 Projection (documented on the pages that show it): the month-end figure is the month-to-date
 components plus the *expected remaining* components. Expected remaining volume is the process's
 weekday pattern — the mean `offered` per weekday over the eight weeks before today — summed over
-the days left in the month (for today, only what is still expected beyond what has arrived).
+the days left in the month (for today, only what is still expected beyond what has arrived);
+that pattern is cached for ten minutes, since it only changes with late data for past days.
 Those remaining contacts are assumed to perform at the *recent pace*: the components of the last
 seven complete days, scaled to the expected volume. Without a recent week the month-to-date
 figures stand in for it. Rates stay ratios of summed components, so a projected rate is exact
@@ -15,6 +16,7 @@ arithmetic on the projected sums, never a mean of rates.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db.models import Max, Sum
 from django.utils import timezone
 
@@ -31,6 +34,7 @@ from reporting.models import DailyKpi
 
 PATTERN_WEEKS = 8
 RECENT_DAYS = 7
+PATTERN_CACHE_SECONDS = 600
 
 STATUS_LABELS = {
     # (status, is the month still running?) → what a reader should take from it
@@ -174,6 +178,23 @@ def _components(entry) -> dict:
     return {name: (entry.get(name) or 0) for name in kpis.COMPONENTS}
 
 
+def _weekday_history(process_ids: list[int], start: date, before: date) -> dict:
+    """{(process id, day): offered} for the days before the recent window: the volume pattern of
+    the projection. These are past days that change only with late data, so the result is cached
+    for PATTERN_CACHE_SECONDS (the recent days and the month itself are always read fresh)."""
+    key = "sla-pattern:" + hashlib.sha256(f"{sorted(process_ids)}:{start}:{before}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    older = DailyKpi.objects.filter(process_id__in=process_ids, local_date__gte=start, local_date__lt=before)
+    result = {
+        (e["process_id"], e["local_date"]): e["offered"] or 0
+        for e in older.values("process_id", "local_date").annotate(offered=Sum("offered")).order_by()
+    }
+    cache.set(key, result, PATTERN_CACHE_SECONDS)
+    return result
+
+
 def process_months(processes, month: date, *, now: datetime | None = None) -> list[ProcessMonth]:
     """Every given process's month (figures from summed components, SLA statuses, and for the
     running month the projection). A handful of queries whatever the number of processes."""
@@ -183,18 +204,34 @@ def process_months(processes, month: date, *, now: datetime | None = None) -> li
     now = now or timezone.now()
     first, last = month_bounds(month)
     ids = [p.pk for p in processes]
-    month_rows = {
-        e["process_id"]: e
-        for e in _sums(DailyKpi.objects.filter(process_id__in=ids, local_date__range=(first, last)), "process_id")
-    }
     todays = {p.pk: local_today(p, now) for p in processes}
-    running = [p for p in processes if first <= todays[p.pk] <= last]
-    history = defaultdict(dict)  # process id → {day: components}
+    running = [p.pk for p in processes if first <= todays[p.pk] <= last]
+    # Full components per (process, day) for the month and, for a running month, the recent
+    # days the projection's pace comes from; only `offered` for the older weekday pattern.
+    components_from = first
     if running:
-        earliest = min(todays[p.pk] for p in running) - timedelta(days=PATTERN_WEEKS * 7)
-        rows = DailyKpi.objects.filter(process_id__in=[p.pk for p in running], local_date__gte=earliest)
-        for entry in _sums(rows, "process_id", "local_date"):
-            history[entry["process_id"]][entry["local_date"]] = _components(entry)
+        components_from = min(first, min(todays[i] for i in running) - timedelta(days=RECENT_DAYS))
+    history = defaultdict(dict)  # process id → {day: components}
+    month_rows = defaultdict(kpis.empty_components)
+    month_last = {}
+    rows = DailyKpi.objects.filter(process_id__in=ids, local_date__range=(components_from, last))
+    for entry in _sums(rows, "process_id", "local_date"):
+        pid, day = entry["process_id"], entry["local_date"]
+        components = _components(entry)
+        history[pid][day] = components
+        if first <= day <= last:
+            total = month_rows[pid]
+            for name in kpis.COMPONENTS:
+                total[name] += components[name]
+            if pid not in month_last or entry["last"] > month_last[pid]:
+                month_last[pid] = entry["last"]
+    if running:
+        earliest = min(todays[i] for i in running) - timedelta(days=PATTERN_WEEKS * 7)
+        older = DailyKpi.objects.filter(
+            process_id__in=running, local_date__gte=earliest, local_date__lt=components_from
+        )
+        for entry in older.values("process_id", "local_date").annotate(offered=Sum("offered")).order_by():
+            history[entry["process_id"]][entry["local_date"]] = {"offered": entry["offered"] or 0}
 
     targets = defaultdict(list)
     from processes.models import SLATarget
@@ -204,8 +241,7 @@ def process_months(processes, month: date, *, now: datetime | None = None) -> li
 
     result = []
     for process in processes:
-        entry = month_rows.get(process.pk, {})
-        components = _components(entry)
+        components = dict(month_rows[process.pk])
         today = todays[process.pk]
         is_current = first <= today <= last
         pm = ProcessMonth(
@@ -216,7 +252,7 @@ def process_months(processes, month: date, *, now: datetime | None = None) -> li
             today=today,
             components=components,
             figures=kpis.figures(components, digits=None),
-            computed_at=entry.get("last"),
+            computed_at=month_last.get(process.pk),
             is_current=is_current,
             days_elapsed=(min(today, last) - first).days + 1 if today >= first else 0,
             days_in_month=(last - first).days + 1,

@@ -35,6 +35,14 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the SLA projection caches its volume pattern)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @dataclass
 class Tenant:
     client: object
