@@ -222,7 +222,7 @@ class RowValidator:
 
     def _text(self, moment: datetime) -> str:
         if self.naive_utc_text:
-            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+            return moment.astimezone(UTC).isoformat(" ")[:-6]  # without its "+00:00"
         if abs(moment.utcoffset()) >= _PG_OFFSET_LIMIT:  # PostgreSQL reads offsets up to ±15:59:59
             moment = moment.astimezone(UTC)
         return moment.isoformat()
@@ -352,7 +352,7 @@ class RowValidator:
                 errors.append(("agent", f"no agent '{agent_code}'"))
             else:
                 agent_id, team_id, staffed = agent
-                if process is not None and process.pk not in staffed:
+                if process is not None and process.id not in staffed:
                     errors.append(("agent", f"agent {agent_code} is not staffed on process {process.code}"))
 
         if errors:
@@ -362,7 +362,7 @@ class RowValidator:
         text = self._text
         return (
             line,
-            process.pk,
+            process.id,
             process.client_id,
             external_id,
             agent_id,
@@ -546,6 +546,7 @@ class _Staging:
     def __init__(self, cursor):
         self.cursor = cursor
         self.postgres = connection.vendor == "postgresql"
+        self.duplicates = self.postgres  # whether duplicate keys may be staged (SQLite knows after load)
 
     def create(self):
         # Dropped at the end too; "IF EXISTS" covers an import nested in an outer transaction.
@@ -572,7 +573,16 @@ class _Staging:
                     batch.clear()
             if batch:
                 raw.executemany(sql, batch)
-        self.cursor.execute(f"CREATE INDEX import_staging_key ON {self.name} (process_id, external_id)")
+        # On SQLite a unique index finds duplicate external ids (then `_find_duplicates` lists
+        # them); on PostgreSQL the interaction table's unique key does (see `_write`).
+        index = f"INDEX import_staging_key ON {self.name} (process_id, external_id)"
+        if not self.postgres:
+            try:
+                self.cursor.execute(f"CREATE UNIQUE {index}")
+                return
+            except IntegrityError:
+                self.duplicates = True
+        self.cursor.execute(f"CREATE {index}")
 
     def drop(self):
         self.cursor.execute(f"DROP TABLE IF EXISTS {'' if self.postgres else 'temp.'}{self.name}")
@@ -651,13 +661,14 @@ class _RowsLeftOver(Exception):
     """Fewer rows written than staged: duplicate external ids, unless another writer interfered."""
 
 
-def _write(cursor, report: ImportReport, now: datetime, staged: int) -> None:
+def _write(cursor, report: ImportReport, now: datetime, staged: int, *, duplicates: bool = True) -> None:
     """The set-based end of every import, on a staging table of `staged` valid rows: duplicate
     external ids, KPI marks and the upsert, all in the caller's transaction."""
     if connection.vendor != "postgresql":
-        _find_duplicates(cursor, report)
-        if report.error_count:
-            raise ImportFailed(report)
+        if duplicates:
+            _find_duplicates(cursor, report)
+            if report.error_count:
+                raise ImportFailed(report)
         report.process_ids, report.marked_days = mark_days_for_import(cursor, _Staging.name, now)
         evaluate_repeat_flags_for_import(cursor, _Staging.name)
         report.created, report.updated = _upsert(cursor, now)
@@ -733,7 +744,7 @@ def import_interactions(
         staging.load(valid_rows())
         if report.error_count:
             raise ImportFailed(report)
-        _write(cursor, report, now, staged)
+        _write(cursor, report, now, staged, duplicates=staging.duplicates)
         staging.drop()
     return _finish(report, progress, recompute)
 
