@@ -13,6 +13,7 @@ NAVIGATION = [
     ("Quality", "quality:home", "quality.view", "clipboard-check"),
     ("Work queue", "work:queue", "work.assign", "kanban"),
     ("My work", "work:mine", "work.do", "check2-square"),
+    ("Reports", "reports:list", "reports.manage", "file-earmark-bar-graph"),
     ("Imports", "processes:imports", "interactions.import", "upload"),
     ("Users", "accounts:user_list", "users.view", "person-gear"),
 ]

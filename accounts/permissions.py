@@ -36,6 +36,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "dashboards.agent": MANAGERS | {TEAM_LEADER, AGENT},
     "dashboards.portal": MANAGERS | {CLIENT},
     "sla.view": ALL_ROLES - {AGENT},
+    # Monthly client reports: client users list and download their own; managers run them.
+    "reports.view": MANAGERS | {CLIENT},
+    "reports.manage": MANAGERS,
     # Work items (ROLES.md): team leaders and managers run the queues, agents work their own.
     "work.view": frozenset({ADMIN, OPS_MANAGER, TEAM_LEADER, AGENT}),
     "work.assign": frozenset({ADMIN, OPS_MANAGER, TEAM_LEADER}),

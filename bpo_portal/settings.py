@@ -8,6 +8,9 @@ message naming the variable: a typo in production must never fall back to a defa
 from pathlib import Path
 from zoneinfo import available_timezones
 
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
 from bpo_portal.env import env_bool, env_database, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -243,9 +246,25 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "work.auto_assign_unassigned",
         "schedule": env_int("WORK_AUTO_ASSIGN_SECONDS", 300, minimum=10),
     },
+    # SLA breach alerts (also run after every KPI recompute): email on a change into at risk/missed.
+    "evaluate-sla-alerts": {
+        "task": "reporting.evaluate_sla_alerts",
+        "schedule": env_int("SLA_ALERT_SECONDS", 900, minimum=60),
+    },
+    # Monthly client reports: hourly check, generates last month's from REPORTS_HOUR local time
+    # on the 1st (each client's time zone), catching up for REPORTS_CATCH_UP_DAYS days.
+    "monthly-client-reports": {"task": "reporting.generate_due_reports", "schedule": crontab(minute=5)},
 }
 # Task modules outside the apps (the apps' own tasks.py are found by autodiscovery).
-CELERY_IMPORTS = ["bpo_portal.tasks"]
+CELERY_IMPORTS = ["bpo_portal.tasks", "reporting.report_tasks"]
+
+# --- Monthly reports ------------------------------------------------------------------------------
+REPORTS_HOUR = env_int("REPORTS_HOUR", 6, minimum=0)
+if REPORTS_HOUR > 23:
+    raise ImproperlyConfigured(f"REPORTS_HOUR={REPORTS_HOUR} is not an hour of the day (0-23).")
+REPORTS_CATCH_UP_DAYS = env_int("REPORTS_CATCH_UP_DAYS", 3, minimum=1)
+# Absolute links in emails (reports ready, SLA alerts); empty = site-relative paths.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "")
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -14,6 +14,8 @@ from clients.api import ClientViewSet
 from processes.api import InteractionBulkView, InteractionViewSet, ProcessViewSet
 from quality.api import EvaluationViewSet, ScorecardViewSet
 from reporting.api import KpiView
+from reporting.api_reports import ReportFileView, ReportViewSet, SlaView
+from reporting.models import REPORT_FORMATS
 from work.api import WorkItemViewSet
 
 register_converter(CodeConverter, "code")
@@ -47,11 +49,23 @@ urlpatterns = [
     path("work/", include("work.urls")),
     path("quality/", include("quality.urls")),
     path("dashboard/", include("reporting.urls")),
+    path("reports/", include("reporting.report_urls")),
     path("", include("agents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/interactions/bulk/", InteractionBulkView.as_view(), name="interaction-bulk"),
     path("api/v1/kpis/", KpiView.as_view(), name="kpis"),
+    path("api/v1/sla/", SlaView.as_view(), name="sla"),
+    path("api/v1/reports/", ReportViewSet.as_view({"get": "list", "post": "create"}), name="report-list"),
+    path(
+        "api/v1/reports/<int:pk>/",
+        ReportViewSet.as_view({"get": "retrieve", "post": "regenerate"}),
+        name="report-detail",
+    ),
+    *[
+        path(f"api/v1/reports/<int:pk>/{fmt}/", ReportFileView.as_view(), {"fmt": fmt}, name=f"report-file-{fmt}")
+        for fmt in REPORT_FORMATS
+    ],
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

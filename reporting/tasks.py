@@ -3,6 +3,7 @@
 from datetime import date
 
 from celery import shared_task
+from django.db import transaction
 
 from processes.models import Process
 from reporting import engine
@@ -10,8 +11,14 @@ from reporting import engine
 
 @shared_task(name="reporting.recompute_marked_kpis", acks_late=True)
 def recompute_marked_kpis(process_ids=None) -> dict:
-    """Recompute the marked (process, day) pairs (all, or of these processes)."""
-    return engine.recompute_marked(process_ids)
+    """Recompute the marked (process, day) pairs (all, or of these processes), then check the
+    SLA targets for breach alerts once that is committed."""
+    result = engine.recompute_marked(process_ids)
+    from reporting.report_tasks import evaluate_sla_alerts
+
+    if not isinstance(result, dict) or result.get("processes", 1):
+        transaction.on_commit(evaluate_sla_alerts.delay)
+    return result
 
 
 @shared_task(name="reporting.sweep_kpi_marks", acks_late=True)

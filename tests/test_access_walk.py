@@ -100,6 +100,26 @@ _QUALITY_OBJECTS = {
 }
 
 
+def _report(tenant):
+    """The tenant's monthly report with a generated version (files under a temporary MEDIA_ROOT)."""
+    if getattr(tenant, "report", None) is None:
+        from datetime import date
+
+        from reporting.reports.services import report_generate
+
+        tenant.report = report_generate(client=tenant.client, month=date(2026, 10, 1), notify=False).report
+    return tenant.report
+
+
+@pytest.fixture(autouse=True)
+def _report_files_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+# Query strings a route needs to answer 200 (its required parameters).
+QUERY = {"sla": "?month=2026-10"}
+
+
 @pytest.fixture(autouse=True)
 def _quality_data_on_both_sides(request):
     """On quality routes (and the agent page, which shows coaching), both tenants have quality
@@ -117,6 +137,8 @@ def _object_for(model, tenant):
         return _work_item(tenant)
     if label in _QUALITY_OBJECTS:
         return getattr(_quality(tenant), _QUALITY_OBJECTS[label])
+    if label == "reporting.report":
+        return _report(tenant)
     return {
         "clients.client": tenant.client,
         "processes.process": tenant.process,
@@ -133,7 +155,7 @@ def _url(name, entry, tenant):
         _, model = _model_of(entry)
         obj = _object_for(model, tenant)
         kwargs[key] = getattr(obj, key)
-    return reverse(name, kwargs=kwargs), bool(kwargs)
+    return reverse(name, kwargs=kwargs) + QUERY.get(name, ""), bool(kwargs)
 
 
 def _is_api(entry):

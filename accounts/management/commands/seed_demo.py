@@ -31,6 +31,10 @@ class Command(BaseCommand):
         self.stdout.write("Demo master data created." if created else "Demo master data already present.")
         if not no_interactions:
             self._interactions(days, scale)
+            from reporting.reports.services import reports_demo_last_month
+
+            made = reports_demo_last_month()
+            self.stdout.write(f"Demo reports: {', '.join(made)}." if made else "Demo reports already present.")
         from work.demo import seed_work_items
 
         made = seed_work_items()
