@@ -72,7 +72,7 @@ def work_queue(
     elif due == "soon":
         items = items.filter(due_at__gte=now, due_at__lt=now + timedelta(hours=DUE_SOON_HOURS))
     elif due == "today":
-        items = items.filter(due_at__lt=now.replace(hour=23, minute=59, second=59))
+        items = items.filter(due_at__lt=timezone.localtime(now).replace(hour=23, minute=59, second=59))
     if q:
         condition = Q(title__icontains=q) | Q(customer_ref__icontains=q) | Q(external_id__icontains=q)
         if q.isdigit():

@@ -262,12 +262,17 @@ def work_items_bulk_assign(
     order = [a.pk for a in agents]
     by_pk = {a.pk: a for a in agents}
     loads = agent_loads(order)
+    staffing: dict[int, set[int]] = {}
+    for agent_id, process_id in Agent.processes.through.objects.filter(agent_id__in=order).values_list(
+        "agent_id", "process_id"
+    ):
+        staffing.setdefault(agent_id, set()).add(process_id)
     last = None
     for item, version in items:
         if spread:
             agent_pk = choose_agent(loads, order, last=last)
             # An agent not staffed on this item's process cannot take it: try the others.
-            staffed = [a for a in order if by_pk[a].processes.filter(pk=item.process_id).exists()]
+            staffed = [a for a in order if item.process_id in staffing.get(a, ())]
             if agent_pk not in staffed:
                 agent_pk = choose_agent(loads, staffed, last=last) if staffed else None
             if agent_pk is None:
