@@ -170,11 +170,12 @@ def seed_quality() -> bool:
     demo_agent = User.objects.get(username="agent")
     for evaluation in evaluations:
         agent_user = evaluation.agent.user
-        if agent_user and agent_user != demo_agent and evaluation.local_date < today - timedelta(days=10) and rng.random() < 0.8:
+        older = evaluation.local_date < today - timedelta(days=10)
+        if agent_user and agent_user != demo_agent and older and rng.random() < 0.8:
             services.evaluation_acknowledge(actor=agent_user, evaluation=evaluation)
     mine = sorted(
         (e for e in evaluations if e.agent.user_id == demo_agent.pk and e.evaluator_id == qa.pk),
-        key=lambda e: e.local_date,
+        key=lambda e: (e.score, e.local_date),
     )
     if len(mine) >= 2:
         resolved = services.dispute_open(

@@ -208,7 +208,7 @@ class DisputeForm(forms.Form):
 class ResolveForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("uphold", "Uphold: the score stands"), ("amend", "Amend: re-score below")],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     resolution = forms.CharField(
         label="Explanation to the agent", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000

@@ -325,7 +325,11 @@ def evaluation_create(
 
 
 def _lock(evaluation) -> Evaluation:
-    return Evaluation.objects.select_for_update().select_related("agent__team", "agent__user").get(pk=evaluation.pk)
+    return (
+        Evaluation.objects.select_for_update(of=("self",))
+        .select_related("agent__team", "agent__user")
+        .get(pk=evaluation.pk)
+    )
 
 
 def _require_own(actor, evaluation):
@@ -397,7 +401,7 @@ def dispute_resolve(
     that supersedes the old one (kept, status superseded), and the KPI day is marked.
     """
     _require(actor, "quality.evaluate")
-    dispute = Dispute.objects.select_for_update().select_related("evaluation").get(pk=dispute.pk)
+    dispute = Dispute.objects.select_for_update(of=("self",)).select_related("evaluation").get(pk=dispute.pk)
     _require_visible(actor, dispute)
     old = _lock(dispute.evaluation)
     if old.evaluator_id == actor.pk:
