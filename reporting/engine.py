@@ -20,7 +20,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from processes.models import Interaction, Process
-from reporting.kpis import component_sql
+from reporting.kpis import component_sql, qa_component_sql
 from reporting.marks import refresh_repeat_flags
 from reporting.models import KpiMark
 
@@ -35,15 +35,23 @@ def _columns() -> list[str]:
 
 def _select_sql(where: str) -> str:
     """The components of the interactions matching `where`, one row per (process, day, agent, team),
-    in the column order of `_columns()`."""
+    in the column order of `_columns()`; the QA components of their current evaluations joined on
+    the same key (reporting.kpis.qa_component_sql)."""
     components = component_sql("i", "p")
-    return (
+    interactions = (
         "SELECT i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id, "
-        f"{', '.join(f'{sql} AS {name}' for name, sql in components.items())},"
-        " 0 AS qa_count, 0 AS qa_sum, %(computed_at)s AS computed_at "
+        f"{', '.join(f'{sql} AS {name}' for name, sql in components.items())} "
         "FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id "
         f"WHERE {where} "
         "GROUP BY i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id"
+    )
+    return (
+        "SELECT g.process_id, g.client_id, g.local_date, g.agent_id, g.team_id, "
+        f"{', '.join(f'g.{name}' for name in components)}, "
+        "COALESCE(q.qa_count, 0) AS qa_count, COALESCE(q.qa_sum, 0) AS qa_sum, %(computed_at)s AS computed_at "
+        f"FROM ({interactions}) g LEFT JOIN ({qa_component_sql(where)}) q"
+        " ON q.process_id = g.process_id AND q.local_date = g.local_date"
+        " AND COALESCE(q.agent_id, 0) = COALESCE(g.agent_id, 0) AND COALESCE(q.team_id, 0) = COALESCE(g.team_id, 0)"
     )
 
 

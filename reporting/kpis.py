@@ -119,6 +119,20 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     }
 
 
+def qa_component_sql(where: str) -> str:
+    """SQL: the QA components (KPIS.md, "Quality score") per (process, local day, agent, team) of
+    the interactions matching `where` (alias `i`): `qa_count` current evaluations (status
+    `final`: not superseded by an amendment, not voided) and `qa_sum` the sum of their scores
+    (0..100). An evaluation counts on the day and for the agent of the interaction it scored, so
+    every QA group is also an interaction group."""
+    return (
+        "SELECT i.process_id, i.local_date, i.agent_id, i.team_id, COUNT(*) AS qa_count, SUM(e.score) AS qa_sum"
+        " FROM quality_evaluation e JOIN processes_interaction i ON i.id = e.interaction_id"
+        f" WHERE e.status = 'final' AND {where}"
+        " GROUP BY i.process_id, i.local_date, i.agent_id, i.team_id"
+    )
+
+
 # --- figures from summed components -----------------------------------------------------------------
 
 
