@@ -200,7 +200,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return self._accepted(report)
 
-    @extend_schema(request=None, responses={202: ReportSerializer})
+    @extend_schema(operation_id="v1_reports_regenerate", request=None, responses={202: ReportSerializer})
     def regenerate(self, request, pk=None):
         report = self.get_object()
         report = report_request(client=report.client, month=report.month, actor=request.user, trigger="api")
