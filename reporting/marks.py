@@ -19,16 +19,23 @@ def affected_days(day: date, fcr_window_days: int) -> list[date]:
     return [day - timedelta(days=offset) for offset in range(fcr_window_days + 1, -1, -1)]
 
 
-def upsert_marks(cursor, pairs: set[tuple[int, date]], now: datetime) -> int:
+def upsert_marks(cursor, pairs: set[tuple[int, date]], now: datetime, *, fcr_only: bool = False) -> int:
     """Mark (process_id, day) pairs; an existing mark gets a new `marked_at`, so a recompute
-    already running does not delete it (it may not have seen the change)."""
+    already running does not delete it (it may not have seen the change).
+
+    `fcr_only` marks say that only repeat-contact flags of the day's interactions flipped (the
+    engine then rewrites only `fcr_resolved`); a full mark wins: it clears `fcr_only` on an
+    existing mark, and an FCR-only mark leaves an existing full mark full.
+    """
     if not pairs:
         return 0
     stamp = connection.ops.adapt_datetimefield_value(now)
     rows = [(process_id, connection.ops.adapt_datefield_value(day), stamp) for process_id, day in sorted(pairs)]
+    kind = "true" if fcr_only else "false"
+    keep = "reporting_kpimark.fcr_only" if fcr_only else "false"
     cursor.executemany(
-        "INSERT INTO reporting_kpimark (process_id, local_date, marked_at) VALUES (%s, %s, %s)"
-        " ON CONFLICT (process_id, local_date) DO UPDATE SET marked_at = excluded.marked_at",
+        f"INSERT INTO reporting_kpimark (process_id, local_date, marked_at, fcr_only) VALUES (%s, %s, %s, {kind})"
+        f" ON CONFLICT (process_id, local_date) DO UPDATE SET marked_at = excluded.marked_at, fcr_only = {keep}",
         rows,
     )
     return len(rows)
@@ -146,7 +153,9 @@ def refresh_repeat_flags_for_import(cursor, now: datetime) -> int:
     changed = {(pid, _as_date(day)) for pid, day in cursor}
     cursor.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
     cursor.execute(f"DROP TABLE IF EXISTS {_FLAGS}")
-    return upsert_marks(cursor, changed, now)
+    # Only flags flipped on these days: FCR-only marks (the days of the imported rows, and the
+    # old days of moved rows, already carry full marks, which win).
+    return upsert_marks(cursor, changed, now, fcr_only=True)
 
 
 def refresh_repeat_flags(process=None) -> int:
@@ -156,7 +165,7 @@ def refresh_repeat_flags(process=None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_flip_sql(where), [process.pk] if process is not None else [])
         changed = {(pid, _as_date(day)) for pid, day in cursor}
-        return upsert_marks(cursor, changed, timezone.now())
+        return upsert_marks(cursor, changed, timezone.now(), fcr_only=True)
 
 
 def mark_all_days(process) -> int:

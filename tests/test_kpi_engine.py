@@ -492,9 +492,9 @@ def test_marks_renewed_during_a_recompute_survive_it(kolkata):
     mark = KpiMark.objects.filter(local_date=date(2026, 10, 1)).get()
     original = engine.recompute_process_days
 
-    def recompute_while_an_import_marks_again(days_by_process):
+    def recompute_while_an_import_marks_again(*args):
         KpiMark.objects.filter(pk=mark.pk).update(marked_at=mark.marked_at + timedelta(seconds=1))
-        return original(days_by_process)
+        return original(*args)
 
     engine.recompute_process_days = recompute_while_an_import_marks_again
     try:
@@ -567,3 +567,80 @@ def test_changing_the_fcr_window_refreshes_repeat_flags(kolkata):
     process_update(actor=None, process=kolkata, fcr_window_days=2)
     engine.recompute_marked()
     assert rollup(scope="process", codes=["IN-VOICE"])["2026-10-01"]["fcr"] == 100.0
+
+
+# --- FCR-only marks: days whose only change is flipped repeat-contact flags -----------------------
+
+
+def test_an_import_marks_the_earlier_days_it_only_flips_flags_on_as_fcr_only(kolkata):
+    first = datetime(2026, 10, 1, 9, 0, tzinfo=IST)
+    load([_answered("a", first.isoformat(), "C1"), _answered("x", (first + timedelta(days=1)).isoformat(), "C2")])
+    load([_answered("b", (first + timedelta(days=3)).isoformat(), "C1")], recompute=False)
+    marks = dict(KpiMark.objects.values_list("local_date", "fcr_only"))
+    assert marks == {date(2026, 10, 1): True, date(2026, 10, 4): False}  # 10-02: no flag flipped
+    done = engine.recompute_marked()
+    assert (done["days"], done["fcr_only_days"]) == (2, 1)
+    assert rollup(scope="process", codes=["IN-VOICE"])["2026-10-01"]["fcr"] == 0.0
+    expected = table_snapshot()
+    engine.recompute_all()
+    assert table_snapshot() == expected
+
+
+def _fcr_setup(kolkata):
+    """Two contacts of C1 on 10-01, computed; then 10-01's row is tampered with (offered) and the
+    first contact's flag flipped by hand, as an import of a repeat contact would."""
+    first = datetime(2026, 10, 1, 9, 0, tzinfo=IST)
+    load([_answered("a", first.isoformat(), "C1"), _answered("c", (first + timedelta(hours=1)).isoformat(), "C9")])
+    from processes.models import Interaction
+
+    Interaction.objects.filter(external_id="a").update(has_repeat=True)
+    DailyKpi.objects.filter(local_date=date(2026, 10, 1)).update(offered=999)
+    return date(2026, 10, 1)
+
+
+def test_an_fcr_only_mark_rewrites_fcr_resolved_and_nothing_else(kolkata):
+    from django.db import connection
+
+    from reporting.marks import upsert_marks
+
+    day = _fcr_setup(kolkata)
+    with connection.cursor() as cursor:
+        upsert_marks(cursor, {(kolkata.pk, day)}, datetime.now(IST), fcr_only=True)
+    done = engine.recompute_marked()
+    assert done["fcr_only_days"] == 1 and not KpiMark.objects.exists()
+    stored = DailyKpi.objects.get(local_date=day)
+    assert (stored.offered, stored.fcr_eligible, stored.fcr_resolved) == (999, 2, 1)
+
+
+def test_a_day_marked_both_ways_is_rewritten_in_full(kolkata):
+    from django.db import connection
+
+    from reporting.marks import upsert_marks
+
+    day = _fcr_setup(kolkata)
+    for kinds in ((True, False), (False, True)):  # a full mark wins, whichever comes first
+        DailyKpi.objects.filter(local_date=day).update(offered=999)
+        with connection.cursor() as cursor:
+            for fcr_only in kinds:
+                upsert_marks(cursor, {(kolkata.pk, day)}, datetime.now(IST), fcr_only=fcr_only)
+        assert KpiMark.objects.get().fcr_only is False
+        done = engine.recompute_marked()
+        assert done["fcr_only_days"] == 0
+        stored = DailyKpi.objects.get(local_date=day)
+        assert (stored.offered, stored.fcr_eligible, stored.fcr_resolved) == (2, 2, 1)
+
+
+def test_an_fcr_only_day_that_changed_otherwise_is_rewritten_in_full(kolkata):
+    """Safety net: if the stored rows do not match the day's eligible groups, the FCR-only
+    rewrite falls back to a full one."""
+    from django.db import connection
+
+    from reporting.marks import upsert_marks
+
+    day = _fcr_setup(kolkata)
+    DailyKpi.objects.filter(local_date=day).update(fcr_eligible=5)
+    with connection.cursor() as cursor:
+        upsert_marks(cursor, {(kolkata.pk, day)}, datetime.now(IST), fcr_only=True)
+    engine.recompute_marked()
+    stored = DailyKpi.objects.get(local_date=day)
+    assert (stored.offered, stored.fcr_eligible, stored.fcr_resolved) == (2, 2, 1)
