@@ -161,7 +161,8 @@ def remove_extra_day(kpi_rows: int) -> None:
             return
         cursor.execute(
             "UPDATE processes_interaction i SET has_repeat = NOT has_repeat FROM processes_process p"
-            f" WHERE p.id = i.process_id AND i.local_date >= %s AND i.has_repeat <> ({repeat_contact_sql('i', 'p')})",
+            f" WHERE p.id = i.process_id AND i.local_date >= %s AND i.customer_ref <> ''"
+            f" AND i.has_repeat <> ({repeat_contact_sql('i', 'p')})",
             [since],
         )
         flipped = cursor.rowcount

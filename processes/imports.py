@@ -18,8 +18,10 @@ import csv
 import heapq
 import io
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -197,6 +199,37 @@ def _parse_seconds(value: str) -> int | str:
     return number
 
 
+_fromisoformat = datetime.fromisoformat
+# The timestamps whose text `RowValidator._text` gives back unchanged (PostgreSQL; for SQLite,
+# with +00:00, the same text with a space for the 'T' and without the offset).
+_CANONICAL_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?[+-][0-9]{2}:[0-5][0-9]"
+)
+# Booleans the fast path takes as they are (anything else, e.g. "TRUE", goes the detailed way).
+_FAST_BOOLEANS = {"true": True, "1": True, "false": False, "0": False, "": False}
+_DAY_US = 86_400_000_000
+
+
+def _local_day(moment: datetime, moment_us: int, zone: ZoneInfo, cache: list) -> str:
+    """The local date (ISO) of `moment` in `zone`, as `moment.astimezone(zone).date()`; when the
+    zone's offset is the same all that local day, `cache` becomes [first, end, date] with the day's
+    span in microseconds since the epoch (UTC), for the next records of that day."""
+    local = moment.astimezone(zone)
+    day = local.date().isoformat()
+    offset = local.utcoffset()
+    try:
+        start = datetime.combine(local.date(), datetime.min.time(), UTC) - offset
+        last = start + timedelta(days=1) - _MICROSECOND
+        # The zone database has no offset that changes and changes back within a day.
+        if start.astimezone(zone).utcoffset() == offset and last.astimezone(zone).utcoffset() == offset:
+            cache[0] = (start - _EPOCH) // _MICROSECOND
+            cache[1] = cache[0] + _DAY_US
+            cache[2] = day
+    except OverflowError:  # the first or last representable day: not cached
+        pass
+    return day
+
+
 class RowValidator:
     """Validates one record at a time against IMPORT_FORMAT.md and the caller's scope.
 
@@ -211,6 +244,10 @@ class RowValidator:
         if user is not None:
             processes = processes.filter(scope_q(Process, user))
         self.processes = {p.code: (p, ZoneInfo(p.timezone)) for p in processes}
+        # For the fast path: ids, default channel, zone, and the cache of `_local_day`.
+        self.fast_processes = {
+            code: (p.id, p.client_id, p.channel, zone, [0, 0, ""]) for code, (p, zone) in self.processes.items()
+        }
         self.naive_utc_text = naive_utc_text
         self.agents: dict[str, tuple[int, int | None, frozenset[int]]] = {}
         staffing: dict[int, set[int]] = {}
@@ -229,7 +266,165 @@ class RowValidator:
 
     def validate(self, line: int, values: list[str], report: ImportReport) -> tuple | None:
         """The staging tuple for one record (16 stripped strings in COLUMNS order), or None after
-        adding its errors to `report`."""
+        adding its errors to `report`.
+
+        The common, well-formed record takes a fast path: the same checks in the same order, but
+        returning as soon as anything is unusual to `_validate_detailed` (the reference, which
+        gives every message), with the slow datetime work replaced by equivalent shortcuts: the
+        timestamp text taken from the input when it already has the output's form, and the local
+        day from a per-process cache of the UTC span of the last local day seen (days without an
+        offset change only). Its output equals `_validate_detailed`'s for every record it takes
+        (tests/test_imports.py compares them).
+        """
+        (
+            external_id,
+            process_code,
+            agent_code,
+            channel,
+            direction,
+            customer_ref,
+            arrived_raw,
+            answered_raw,
+            ended_raw,
+            talk_raw,
+            hold_raw,
+            wrap_raw,
+            abandoned_raw,
+            resolved_raw,
+            csat_raw,
+            disposition,
+        ) = values
+        found = self.fast_processes.get(process_code)
+        if (
+            found is None
+            or not process_code
+            or not external_id
+            or len(external_id) > 100
+            or len(customer_ref) > 100
+            or len(disposition) > 100
+            or not arrived_raw
+        ):
+            return self._validate_detailed(line, values, report)
+        process_id, client_id, default_channel, zone, day_cache = found
+        if not channel:
+            channel = default_channel
+        if (channel and channel not in _CHANNELS) or (direction and direction not in _DIRECTIONS):
+            return self._validate_detailed(line, values, report)
+        if not direction:
+            direction = "inbound"
+        try:
+            arrived = _fromisoformat(arrived_raw)
+            answered = _fromisoformat(answered_raw) if answered_raw else None
+            ended = _fromisoformat(ended_raw) if ended_raw else None
+        except ValueError:
+            return self._validate_detailed(line, values, report)
+        # fromisoformat gives a fixed-offset tzinfo or none: no tzinfo is the only "naive" case.
+        if (
+            arrived.tzinfo is None
+            or (answered is not None and (answered.tzinfo is None or answered < arrived))
+            or (
+                ended is not None
+                and (ended.tzinfo is None or (answered is not None and ended < answered) or ended < arrived)
+            )
+        ):
+            return self._validate_detailed(line, values, report)
+        if talk_raw == "":
+            talk = 0
+        elif talk_raw.isdigit() and len(talk_raw) < 10:  # < 10 digits: at most MAX_SECONDS
+            talk = int(talk_raw)
+        else:
+            return self._validate_detailed(line, values, report)
+        if hold_raw == "":
+            hold = 0
+        elif hold_raw.isdigit() and len(hold_raw) < 10:
+            hold = int(hold_raw)
+        else:
+            return self._validate_detailed(line, values, report)
+        if wrap_raw == "":
+            wrap = 0
+        elif wrap_raw.isdigit() and len(wrap_raw) < 10:
+            wrap = int(wrap_raw)
+        else:
+            return self._validate_detailed(line, values, report)
+        abandoned = _FAST_BOOLEANS.get(abandoned_raw, _FAST_BOOLEANS)
+        resolved = _FAST_BOOLEANS.get(resolved_raw, _FAST_BOOLEANS) if resolved_raw else None
+        if abandoned is _FAST_BOOLEANS or resolved is _FAST_BOOLEANS:
+            return self._validate_detailed(line, values, report)
+        csat = None
+        if csat_raw:
+            csat = _CSAT.get(csat_raw)
+            if csat is None or not answered_raw:
+                return self._validate_detailed(line, values, report)
+        agent_id = team_id = None
+        if abandoned:
+            if answered_raw or agent_code or not ended_raw:
+                return self._validate_detailed(line, values, report)
+        elif agent_code:
+            agent = self.agents.get(agent_code)
+            if agent is None or process_id not in agent[2]:
+                return self._validate_detailed(line, values, report)
+            agent_id, team_id = agent[0], agent[1]
+        elif answered_raw:
+            return self._validate_detailed(line, values, report)
+
+        text = self._fast_text
+        arrived_us = (arrived - _EPOCH) // _MICROSECOND
+        if day_cache[0] <= arrived_us < day_cache[1]:
+            local_date = day_cache[2]
+        else:
+            local_date = _local_day(arrived, arrived_us, zone, day_cache)
+        return (
+            line,
+            process_id,
+            client_id,
+            external_id,
+            agent_id,
+            team_id,
+            channel,
+            direction,
+            customer_ref,
+            text(arrived_raw, arrived),
+            None if answered is None else text(answered_raw, answered),
+            None if ended is None else text(ended_raw, ended),
+            talk,
+            hold,
+            wrap,
+            abandoned,
+            resolved,
+            csat,
+            disposition,
+            local_date,
+            arrived_us,
+            None if answered is None else (answered - arrived).total_seconds(),
+            None if ended is None else (ended - arrived).total_seconds(),
+        )
+
+    def _fast_text(self, raw: str, moment: datetime) -> str:
+        """`_text(moment)`, taken from `raw` when it already has that form: ISO with a 'T', seconds,
+        no or six fraction digits (not all zero) and a ±HH:MM offset."""
+        if self.naive_utc_text:
+            # The common case first, by position: "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" (fromisoformat
+            # read it, so the other characters are digits); otherwise by the pattern.
+            size = len(raw)
+            if (
+                raw.endswith("+00:00")
+                and (size == 25 or (size == 32 and raw[19] == "." and moment.microsecond))
+                and raw[4] == raw[7] == "-"
+                and raw[10] == "T"
+                and raw[13] == raw[16] == ":"
+            ):
+                return f"{raw[:10]} {raw[11:-6]}"
+        elif (
+            _CANONICAL_TIME.fullmatch(raw) is not None
+            and (len(raw) == 25 or moment.microsecond)
+            and raw[-5:-3] < "16"
+            and not raw.endswith("-00:00")
+        ):
+            return raw
+        return self._text(moment)
+
+    def _validate_detailed(self, line: int, values: list[str], report: ImportReport) -> tuple | None:
+        """`validate`, field by field, with every error message: the reference."""
         (
             external_id,
             process_code,
@@ -430,6 +625,9 @@ def csv_rows(stream, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
         width = len(header)
         # A missing column reads the empty string appended at position `width`.
         positions = [index.get(name, width) for name in COLUMNS]
+        in_order = positions == list(range(len(COLUMNS))) and width == len(COLUMNS)
+        pick = operator.itemgetter(*positions)
+        strip = str.strip
         for values in reader:
             line = reader.line_num
             if len(values) != width:
@@ -437,8 +635,11 @@ def csv_rows(stream, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
                     continue
                 report.add_error(line, "", f"expected {width} fields like the header, found {len(values)}")
                 continue
-            values.append("")
-            yield line, [values[p].strip() for p in positions]
+            if in_order:  # the header in COLUMNS order: no reordering, nothing missing
+                yield line, list(map(strip, values))
+            else:
+                values.append("")
+                yield line, list(map(strip, pick(values)))
     except UnicodeDecodeError:
         report.add_error(line + 1, "", "the file is not valid UTF-8 (save it as CSV UTF-8)")
     except csv.Error as exc:
@@ -738,7 +939,7 @@ def import_interactions(
             if progress is not None and report.rows % 50_000 == 0:
                 progress(report.rows)
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    with _sqlite_cache(), transaction.atomic(), connection.cursor() as cursor:
         staging = _Staging(cursor)
         staging.create()  # rolled back with everything else if anything below raises
         staging.load(valid_rows())
@@ -747,6 +948,32 @@ def import_interactions(
         _write(cursor, report, now, staged, duplicates=staging.duplicates)
         staging.drop()
     return _finish(report, progress, recompute)
+
+
+_SQLITE_IMPORT_CACHE_KIB = 131_072
+
+
+@contextmanager
+def _sqlite_cache():
+    """On SQLite, a page cache of up to 128 MB (allocated as used) for the main and temp databases
+    while the import runs, then the connection's own sizes again. With the default 2 MB the
+    staging table spilled to its temp file and the upsert's random index inserts (the unique
+    key, the customer index) missed the cache: 500,000 rows imported ~15 % faster with it."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        sizes = {}
+        for schema in ("main", "temp"):
+            cursor.execute(f"PRAGMA {schema}.cache_size")
+            sizes[schema] = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA {schema}.cache_size = -{_SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for schema, size in sizes.items():
+                cursor.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
 
 
 def import_csv(stream, *, user, progress=None, recompute=True) -> ImportReport:

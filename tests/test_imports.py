@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from processes.imports import ImportFailed, import_csv, import_records
-from processes.models import ImportJob, Interaction
+from processes.models import ImportJob, Interaction, Process
 from reporting import engine
 from reporting.models import DailyKpi, KpiMark
 from tests.conftest import ROOT, api_as
@@ -530,3 +530,137 @@ def test_other_users_import_jobs_are_not_visible(client, alpha, ops_all, django_
     job = ImportJob.objects.filter(original_name__in=("october.csv", "a.csv")).get()
     client.force_login(ops_all)
     assert client.get(f"/processes/imports/{job.pk}/").status_code == 404
+
+
+# --- the validator's fast path against its detailed reference -------------------------------------
+
+_TIMES = st.sampled_from(
+    [
+        "",
+        "2026-10-01T09:00:00+05:30",
+        "2026-10-01T09:00:10.250000+05:30",
+        "2026-10-01T03:30:00+00:00",
+        "2026-10-01T03:30:05.000001+00:00",
+        "2026-10-01T03:30:05.000000+00:00",
+        "2026-10-01T03:30:05.5+00:00",
+        "2026-10-01 03:30:07+00:00",
+        "2026-10-01T03:30:07Z",
+        "20261001T033007.123+00:00",
+        "2026-10-01T03:30:07,123456+00:00",
+        "2026-10-01T03:30:07.123+00:00:00",
+        "2026-10-01T03:30:07.123456+05:30",
+        "2026-10-01T03:30:07.000000+05:30",
+        "2026-10-01T03:30:07-00:00",
+        "2026-10-01T03:30:07+05:75",
+        "2026-10-01T03:30:07+16:00",
+        "2026-10-01T03:30:07-15:59",
+        "2026-10-01T18:29:59.999999+00:00",
+        "2026-10-01T18:30:00+00:00",
+        "2026-03-29T00:59:59.999999+00:00",
+        "2026-03-29T01:00:00+00:00",
+        "2026-03-28T23:00:00+00:00",
+        "2026-10-24T23:30:00+00:00",
+        "2026-10-25T00:30:00+00:00",
+        "2026-10-25T01:30:00+01:00",
+        "2026-10-25T23:30:00+00:00",
+        "2026-10-01T09:00:00",
+        "2026-02-30T09:00:00+00:00",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59+00:00",
+        "not a time",
+    ]
+)
+_SECONDS = st.sampled_from(["", "0", "42", "999999999", "2147483647", "2147483648", "-1", "1.5", " 7", "٣"])
+_BOOLEANS = st.sampled_from(["", "true", "false", "1", "0", "TRUE", "False", "yes"])
+
+
+@st.composite
+def _records(draw):
+    return [
+        draw(st.sampled_from(["e1", "", "x" * 101])),
+        draw(st.sampled_from(["ALPHA-VOICE", "ALPHA-CHAT", "LONDON", "", "NOPE"])),
+        draw(st.sampled_from(["", "A0001", "L1", "NOPE"])),
+        draw(st.sampled_from(["", "voice", "chat", "fax"])),
+        draw(st.sampled_from(["", "inbound", "outbound", "sideways"])),
+        draw(st.sampled_from(["", "C1", "c" * 101])),
+        draw(_TIMES),
+        draw(_TIMES),
+        draw(_TIMES),
+        draw(_SECONDS),
+        draw(_SECONDS),
+        draw(_SECONDS),
+        draw(_BOOLEANS),
+        draw(_BOOLEANS),
+        draw(st.sampled_from(["", "1", "5", "6", "4.0"])),
+        draw(st.sampled_from(["", "sale", "d" * 101])),
+    ]
+
+
+_VALID_STARTS = st.sampled_from(
+    [
+        "2026-10-01T03:30:05.000001+00:00",
+        "2026-10-01T18:29:59+00:00",
+        "2026-10-01T09:00:00.250000+05:30",
+        "2026-03-29T00:59:59+00:00",
+        "2026-03-29T01:00:00.500000+00:00",
+        "2026-10-25T00:30:00+00:00",
+        "2026-10-25T01:30:00-04:00",
+        "2026-10-25T23:00:00.123456+00:00",
+    ]
+)
+
+
+@st.composite
+def _mostly_valid(draw):
+    """A well-formed record (answered or abandoned), sometimes with one field replaced."""
+    arrived = datetime.fromisoformat(draw(_VALID_STARTS))
+    abandoned = draw(st.booleans())
+    process, agent = draw(st.sampled_from([("ALPHA-VOICE", "A0001"), ("ALPHA-CHAT", "A0001"), ("LONDON", "L1")]))
+    answered = "" if abandoned else (arrived + timedelta(seconds=draw(st.integers(0, 90)))).isoformat()
+    ended = (arrived + timedelta(seconds=draw(st.integers(90, 900)), microseconds=draw(st.integers(0, 2)))).isoformat()
+    values = [
+        "e1", process, "" if abandoned else agent, draw(st.sampled_from(["", "voice"])),
+        draw(st.sampled_from(["", "inbound", "outbound"])), "C1", arrived.isoformat(), answered, ended,
+        draw(_SECONDS), "", "5", "true" if abandoned else draw(st.sampled_from(["false", "0", ""])),
+        draw(_BOOLEANS), "" if abandoned else draw(st.sampled_from(["", "4"])), "",
+    ]  # fmt: skip
+    if draw(st.booleans()):
+        values[draw(st.integers(0, 15))] = draw(_records())[draw(st.integers(0, 15))]
+    return values
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.one_of(_records(), _mostly_valid()), min_size=1, max_size=20))
+def test_the_validators_fast_path_equals_the_detailed_checks(alpha, records):
+    """RowValidator.validate (fast path for well-formed records) gives exactly the staging tuple
+    and the errors of `_validate_detailed`, for both staging forms, also across DST changes (a
+    process in Europe/London) and for the local-day cache over a sequence of records."""
+    from processes.imports import ImportReport, RowValidator
+    from tests.factories import AgentFactory, ProcessFactory
+
+    if not Process.objects.filter(code="LONDON").exists():
+        london = ProcessFactory(client=alpha.client, code="LONDON", timezone="Europe/London")
+        AgentFactory(code="L1", processes=[london])
+    for naive in (True, False):
+        validator = RowValidator(None, naive_utc_text=naive)
+        for line, values in enumerate(records, start=2):
+            fast, detailed = ImportReport(), ImportReport()
+            try:
+                expected = validator._validate_detailed(line, list(values), detailed)
+            except ValueError as exc:  # the detailed checks' own failures must be the same
+                with pytest.raises(type(exc)):
+                    validator.validate(line, list(values), fast)
+                continue
+            got = validator.validate(line, list(values), fast)
+            assert got == expected and [type(v) for v in got or ()] == [type(v) for v in expected or ()]
+            assert fast.errors == detailed.errors
+            _fast_path_valid.append(got is not None)
+
+
+_fast_path_valid: list[bool] = []
+
+
+def test_the_fast_path_test_saw_valid_and_invalid_records():
+    if not _fast_path_valid:
+        pytest.skip("the property test did not run")
+    assert any(_fast_path_valid) and not all(_fast_path_valid)
