@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Max, Sum
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from accounts.scoping import scope_q
 from processes.models import Interaction
@@ -145,6 +147,19 @@ class Cell:
             "projected": projected,
         }
 
+    def html(self, url: str) -> str:
+        """The grid cell as HTML (escaped), linking to the page that explains the figure."""
+        shown = self.show
+        title = format_html(' title="{}"', shown["title"]) if shown["title"] else ""
+        if self.applicable:
+            body = format_html('<a href="{}" data-figure="{}">{}</a>', url, self.metric, shown["text"])
+        else:
+            body = mark_safe(  # noqa: S308 - constant text
+                '<span class="text-body-secondary" title="Turnaround compliance applies to back-office work">n/a</span>'
+            )
+        projected = format_html('<span class="proj">→ {}</span>', shown["projected"]) if shown["projected"] else ""
+        return format_html('<td class="num kpi {}"{}>{}{}</td>', shown["css"], title, body, projected)
+
 
 @dataclass
 class GridRow:
@@ -157,6 +172,12 @@ class GridRow:
     @property
     def url(self) -> str:
         return reverse("reporting:process", args=[self.process.code])
+
+    def cells_html(self, query: str) -> str:
+        """Every figure cell of the row, rendered once in Python (a grid of hundreds of
+        processes would otherwise cost thousands of template lookups)."""
+        url = self.url + query
+        return mark_safe("".join(cell.html(url) for cell in self.cells))  # noqa: S308 - parts escaped by format_html
 
     @property
     def worst(self) -> str | None:
@@ -397,21 +418,31 @@ OUTCOMES = {
 
 def interaction_totals(queryset) -> Figures:
     """Components of exactly the interactions in `queryset`, with the engine's SQL (kpis), so
-    the list's totals equal the dashboard figure for the same filter."""
-    columns = kpis.component_sql("i", "p")
+    the list's totals equal the dashboard figure for the same filter. `figures.rows` is the
+    number of interactions (inbound and outbound), which the list's paginator reuses.
+
+    A filter on the interaction table alone is applied as the WHERE clause itself (one index
+    range scan); a filter that needs joins (an agent's own interactions) goes through an IN."""
+    query = queryset.order_by().query
+    table = Interaction._meta.db_table
+    columns = kpis.component_sql(table, "p")
     names = list(columns)
-    inner, params = queryset.order_by().values("id").query.sql_with_params()
-    sql = (
-        f"SELECT {', '.join(f'{columns[n]} AS {n}' for n in names)} "
-        "FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id "
-        f"WHERE i.id IN ({inner})"
-    )
+    select = f"SELECT COUNT(*), {', '.join(f'{columns[n]} AS {n}' for n in names)} "
+    joined = f"FROM {table} JOIN processes_process p ON p.id = {table}.process_id "
+    if set(query.alias_map) == {table}:
+        where, params = query.get_compiler(connection=connection).compile(query.where)
+        sql = select + joined + (f"WHERE {where}" if where else "")
+    else:
+        inner, params = queryset.order_by().values("id").query.sql_with_params()
+        sql = select + joined + f"WHERE {table}.id IN ({inner})"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     components = kpis.empty_components()  # QA components come from evaluations, not interactions
-    components.update({name: (value or 0) for name, value in zip(names, row, strict=True)})
-    return Figures(components)
+    components.update({name: (value or 0) for name, value in zip(names, row[1:], strict=True)})
+    figures = Figures(components)
+    figures.rows = row[0]
+    return figures
 
 
 def outcome_filter(queryset, outcome: str):

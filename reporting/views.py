@@ -487,13 +487,19 @@ class InteractionDrillView(DashboardMixin, TemplateView):
         if outcome and outcome not in dash.OUTCOMES:
             outcome = ""
         listed = dash.outcome_filter(self.queryset, outcome) if outcome else self.queryset
-        listed = listed.select_related("process", "agent").order_by("arrived_at", "pk")
-        page = Paginator(listed, self.paginate_by).get_page(self.request.GET.get("page"))
+        # Ordered by (day, arrival): the (process, local_date) index gives the days in order and
+        # only the first page's day needs sorting.
+        listed = listed.select_related("process", "agent").order_by("local_date", "arrived_at", "pk")
+        totals = dash.interaction_totals(self.queryset)
+        paginator = Paginator(listed, self.paginate_by)
+        if not outcome:
+            paginator.count = totals.rows  # the totals query counted these rows already
+        page = paginator.get_page(self.request.GET.get("page"))
         query = self.base_query()
         for item in page.object_list:
             item.local_arrived = item.arrived_at.astimezone(ZoneInfo(item.process.timezone))
         context.update(
-            totals=dash.interaction_totals(self.queryset),
+            totals=totals,
             total_fields=TOTAL_FIELDS,
             page_obj=page,
             paginator=page.paginator,
@@ -509,7 +515,7 @@ class InteractionDrillView(DashboardMixin, TemplateView):
     def _csv(self):
         outcome = self.request.GET.get("outcome", "")
         rows = dash.outcome_filter(self.queryset, outcome) if outcome in dash.OUTCOMES else self.queryset
-        rows = rows.select_related("process", "agent").order_by("arrived_at", "pk")
+        rows = rows.select_related("process", "agent").order_by("local_date", "arrived_at", "pk")
         header = [
             "process",
             "external_id",

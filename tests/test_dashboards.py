@@ -452,3 +452,13 @@ def test_presets_resolve_on_each_process_local_day(alpha):
         kolkata = period.for_tz("Asia/Kolkata")
         assert (kolkata.start, kolkata.end) == (date(2026, 12, 1),) * 2
         assert kolkata.exact_query() == {"period": "custom", "start": "2026-12-01", "end": "2026-12-01"}
+
+
+def test_agent_drill_down_counts_only_their_own_interactions(client, alpha):
+    _october(alpha)
+    client.force_login(alpha.agent_user)
+    drill = client.get(reverse("reporting:interactions"), PERIOD)
+    assert drill.status_code == 200
+    totals = drill.context["totals"]
+    assert (totals.rows, totals.values["handled"]) == (3, 3)  # o1, o2, o5: not the abandons
+    assert drill.context["paginator"].count == 3

@@ -85,3 +85,9 @@ def qs(base: dict, **changes) -> str:
     from reporting.filters import querystring
 
     return querystring(base, **changes)
+
+
+@register.simple_tag
+def grid_cells(row, query: str = ""):
+    """A process grid row's figure cells (reporting.dashboards.GridRow.cells_html)."""
+    return row.cells_html(query or "")
