@@ -51,7 +51,8 @@ _TOUCHED = "import_customers"
 def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int], int]:
     """Before the upsert: mark the days of the imported rows and the old days of rows the import
     moves, and remember which (process, customer) pairs it touches, old and new, with the span of
-    their arrivals (for `refresh_repeat_flags_for_import`). Returns (process ids, marks written)."""
+    their arrivals (for `refresh_repeat_flags_for_import`): only customers with stored contacts,
+    the others have no stored flag to evaluate. Returns (process ids, marks written)."""
     cursor.execute(f"SELECT DISTINCT process_id, local_date FROM {staging}")
     days = {(pid, _as_date(d)) for pid, d in cursor.fetchall()}
     cursor.execute(
@@ -64,6 +65,9 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
         f"CREATE TEMP TABLE {_TOUCHED} AS SELECT process_id, customer_ref, MIN(arrived_us) AS first_us,"
         " MAX(arrived_us) AS last_us FROM ("
         f" SELECT s.process_id, s.customer_ref, s.arrived_us FROM {staging} s WHERE s.customer_ref <> ''"
+        # A customer without stored contacts has none whose flag could change (a first import).
+        " AND EXISTS (SELECT 1 FROM processes_interaction o"
+        " WHERE o.process_id = s.process_id AND o.customer_ref = s.customer_ref)"
         " UNION ALL"
         f" SELECT i.process_id, i.customer_ref, i.arrived_us FROM {staging} s JOIN processes_interaction i"
         " ON i.process_id = s.process_id AND i.external_id = s.external_id WHERE i.customer_ref <> ''"
