@@ -28,6 +28,7 @@ from quality.models import (
     SampleItem,
     Scorecard,
 )
+from reporting.kpis import qa_component_sql
 
 # --- the KPI engine's QA components ----------------------------------------------------------------
 
@@ -58,18 +59,10 @@ def qa_components_sql(*, all_processes: bool = False) -> str:
     Parameters, named like the engine's: `%(process)s` (omitted when `all_processes`),
     `%(start)s`, `%(end)s` (inclusive local dates).
     """
-    # Only fixed text is spliced in; values travel as parameters.
-    return _QA_SQL.replace("<process filter>", "" if all_processes else "i.process_id = %(process)s AND ")
-
-
-_QA_SQL = (
-    "SELECT i.process_id AS process_id, i.client_id AS client_id, i.local_date AS local_date,"
-    " i.agent_id AS agent_id, i.team_id AS team_id, COUNT(*) AS qa_count, SUM(e.score) AS qa_sum,"
-    " SUM(CASE WHEN e.error_free THEN 1 ELSE 0 END) AS qa_error_free"
-    " FROM quality_evaluation e JOIN processes_interaction i ON i.id = e.interaction_id"
-    " WHERE e.status = 'final' AND <process filter>i.local_date BETWEEN %(start)s AND %(end)s"
-    " GROUP BY i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id"
-)
+    # The definition lives with the other KPI definitions (reporting.kpis); only fixed text is
+    # spliced in, values travel as parameters.
+    where = "i.local_date BETWEEN %(start)s AND %(end)s"
+    return qa_component_sql(where if all_processes else f"i.process_id = %(process)s AND {where}")
 
 
 # --- evaluations -----------------------------------------------------------------------------------
