@@ -1,10 +1,7 @@
-import sys
-import time
+from django.core.management.base import BaseCommand
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-
-from processes.imports import ImportFailed, import_csv
+from bpo_portal.commands import import_files
+from processes.imports import import_csv
 
 
 class Command(BaseCommand):
@@ -21,36 +18,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, user=None, **options):
-        actor = None
-        if user:
-            try:
-                actor = get_user_model().objects.get(username=user)
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"no user {user!r}") from None
-        failed = 0
-        for path in paths:
-            started = time.perf_counter()
-            try:
-                if path == "-":
-                    report = import_csv(sys.stdin.buffer, user=actor)
-                else:
-                    with open(path, "rb") as stream:
-                        report = import_csv(stream, user=actor)
-            except FileNotFoundError:
-                self.stderr.write(f"{path}: no such file")
-                failed += 1
-                continue
-            except ImportFailed as exc:
-                failed += 1
-                self.stderr.write(f"{path}: {exc.report.error_count} error(s); nothing was imported from this file")
-                for line in exc.report.error_lines():
-                    self.stderr.write(f"{path}: {line}")
-                continue
-            seconds = time.perf_counter() - started
+        def summary(report, seconds):
             rate = report.rows / seconds if seconds else 0
-            self.stdout.write(
-                f"{path}: {report.rows} rows, {report.created} created, {report.updated} updated "
+            return (
+                f"{report.rows} rows, {report.created} created, {report.updated} updated "
                 f"in {seconds:.1f} s ({rate:,.0f} rows/s); {report.marked_days} day(s) marked for KPIs"
             )
-        if failed:
-            raise CommandError(f"{failed} of {len(paths)} file(s) failed; see the errors above", returncode=1)
+
+        import_files(self, paths=paths, username=user, importer=import_csv, summary=summary)
