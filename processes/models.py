@@ -237,8 +237,9 @@ class Interaction(models.Model):
             models.UniqueConstraint(fields=["process", "external_id"], name="interaction_unique_external_id")
         ]
         indexes = [
+            # Also how the import finds stored contacts for the repeat-contact rule (by day, see
+            # reporting.marks): an index by customer cost more on every insert than it saved.
             models.Index(fields=["process", "local_date"], name="interaction_process_day"),
-            models.Index(fields=["process", "customer_ref", "arrived_us"], name="interaction_repeat_lookup"),
         ]
 
     def __str__(self):

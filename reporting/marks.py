@@ -46,13 +46,21 @@ def _as_date(value) -> date:
 
 
 _TOUCHED = "import_customers"
+_SPANS = "import_spans"
 
 
 def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int], int]:
     """Before the upsert: mark the days of the imported rows and the old days of rows the import
     moves, and remember which (process, customer) pairs it touches, old and new, with the span of
-    their arrivals (for `refresh_repeat_flags_for_import`): only customers with stored contacts,
-    the others have no stored flag to evaluate. Returns (process ids, marks written)."""
+    their arrivals (for `refresh_repeat_flags_for_import`): only customers with stored contacts
+    near the import, the others have no stored flag to evaluate. Returns (process ids, marks
+    written).
+
+    Stored contacts are found by day (the (process, local_date) index), not by customer: per
+    process, the days from the first to the last day the import touches, widened by the FCR
+    window and two days (a local day can be 23 or 25 hours long), hold every stored contact whose
+    flag the import can change or that can be the repeat of an imported row. So the interaction
+    table needs no index by customer, which would cost more on every insert than it saves here."""
     cursor.execute(f"SELECT DISTINCT process_id, local_date FROM {staging}")
     days = {(pid, _as_date(d)) for pid, d in cursor.fetchall()}
     cursor.execute(
@@ -60,30 +68,75 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
         " ON i.process_id = s.process_id AND i.external_id = s.external_id WHERE i.local_date <> s.local_date"
     )
     days |= {(pid, _as_date(d)) for pid, d in cursor.fetchall()}
+    spans: dict[int, list[date]] = {}
+    for pid, day in days:
+        span = spans.setdefault(pid, [day, day])
+        span[0], span[1] = min(span[0], day), max(span[1], day)
+    cursor.execute(f"DROP TABLE IF EXISTS {_SPANS}")
     cursor.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+    cursor.execute(f"CREATE TEMP TABLE {_SPANS} (process_id bigint, first_day date, last_day date)")
+    if spans:
+        cursor.execute(
+            "SELECT id, fcr_window_days FROM processes_process"
+            f" WHERE id IN ({', '.join(str(int(pid)) for pid in sorted(spans))})"
+        )
+        adapt = connection.ops.adapt_datefield_value
+        rows = []
+        for pid, window_days in cursor.fetchall():
+            margin = timedelta(days=window_days + 2)
+            rows.append((pid, adapt(spans[pid][0] - margin), adapt(spans[pid][1] + margin)))
+        cursor.executemany(f"INSERT INTO {_SPANS} VALUES (%s, %s, %s)", rows)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_SPANS}")
     cursor.execute(
         f"CREATE TEMP TABLE {_TOUCHED} AS SELECT process_id, customer_ref, MIN(arrived_us) AS first_us,"
         " MAX(arrived_us) AS last_us FROM ("
         f" SELECT s.process_id, s.customer_ref, s.arrived_us FROM {staging} s WHERE s.customer_ref <> ''"
-        # A customer without stored contacts has none whose flag could change (a first import).
-        " AND EXISTS (SELECT 1 FROM processes_interaction o"
-        " WHERE o.process_id = s.process_id AND o.customer_ref = s.customer_ref)"
+        # A customer without stored contacts near the import has none whose flag could change.
+        f" AND EXISTS (SELECT 1 FROM {_stored_near()} WHERE o.process_id = s.process_id"
+        " AND o.customer_ref = s.customer_ref)"
         " UNION ALL"
         f" SELECT i.process_id, i.customer_ref, i.arrived_us FROM {staging} s JOIN processes_interaction i"
         " ON i.process_id = s.process_id AND i.external_id = s.external_id WHERE i.customer_ref <> ''"
         ") touched GROUP BY process_id, customer_ref"
     )
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_TOUCHED}")
     return {pid for pid, _ in days}, upsert_marks(cursor, days, now)
+
+
+def _stored_near(alias: str = "o") -> str:
+    """FROM clause: the stored interactions `alias` on the days of `import_spans`."""
+    return (
+        f"{_SPANS} d JOIN processes_interaction {alias} ON {alias}.process_id = d.process_id"
+        f" AND {alias}.local_date >= d.first_day AND {alias}.local_date <= d.last_day"
+    )
+
+
+def _repeat_flags_sql(where: str) -> str:
+    """SELECT of (id, has_repeat, flag by KPIS.md's rule, process_id, local_date) for the
+    interactions `i` (joined to their process `p`) that `where` selects, set-based: a window over
+    each (process, customer) gives every row the next strictly later arrival that is not a short
+    abandon (as in `evaluate_repeat_flags_for_import`). An interaction without a customer
+    reference has no repeat (it is not eligible for FCR). Equal to `repeat_contact_sql`."""
+    collate = _bytewise()
+    return (
+        "SELECT id, has_repeat, customer_ref <> '' AND next_us <= arrived_us + window_us AS flag,"
+        " process_id, local_date FROM ("
+        " SELECT i.id, i.has_repeat, i.customer_ref, i.arrived_us, i.process_id, i.local_date,"
+        " p.fcr_window_days * 86400000000 AS window_us,"
+        " MIN(CASE WHEN NOT (i.abandoned AND i.duration_seconds < p.short_abandon_seconds) THEN i.arrived_us END)"
+        f" OVER (PARTITION BY i.process_id, i.customer_ref{collate} ORDER BY i.arrived_us DESC"
+        " RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_us"
+        f" FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id {where}) w"
+    )
 
 
 def _flip_sql(where: str) -> str:
     """Flip `has_repeat` where it disagrees with the definition; returns the changed rows' days."""
-    from reporting.kpis import repeat_contact_sql
-
     update = (
         "UPDATE processes_interaction SET has_repeat = NOT has_repeat WHERE id IN ("
-        " SELECT i.id FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id"
-        f" {where} AND i.has_repeat <> ({repeat_contact_sql('i', 'p')}))"
+        f" SELECT id FROM ({_repeat_flags_sql(where)}) f WHERE has_repeat <> coalesce(flag, false))"
         " RETURNING process_id, local_date"
     )
     if connection.vendor == "postgresql":
@@ -93,6 +146,14 @@ def _flip_sql(where: str) -> str:
 
 
 _FLAGS = "import_flags"
+
+
+def _bytewise() -> str:
+    """On PostgreSQL, a byte-wise collation for grouping customer references: the same groups
+    (the database's collation is deterministic), but the sort compares bytes and can use
+    abbreviated keys, where the database's own collation calls strcoll (1.4 s instead of 2.4 s
+    for the window over a million rows)."""
+    return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
 
 
 def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
@@ -109,13 +170,15 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
     the touched span only serve as later contacts and are flagged as not `settled`.
     """
     window = "p.fcr_window_days * 86400000000"
+    collate = _bytewise()
     short = "(x.abandoned AND x.duration_seconds < p.short_abandon_seconds)"
     cursor.execute(f"DROP TABLE IF EXISTS {_FLAGS}")
     cursor.execute(
         f"CREATE TEMP TABLE {_FLAGS} AS SELECT staged, key, process_id, local_date, old_flag, settled,"
         " CASE WHEN next_us <= arrived_us + window_us THEN 1 ELSE 0 END AS flag FROM ("
         " SELECT u.*, MIN(CASE WHEN NOT u.short THEN u.arrived_us END) OVER (PARTITION BY u.process_id,"
-        " u.customer_ref ORDER BY u.arrived_us DESC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_us"
+        f" u.customer_ref{collate} ORDER BY u.arrived_us DESC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        " AS next_us"
         " FROM ("
         f" SELECT 1 AS staged, x.line AS key, x.process_id, x.customer_ref, x.arrived_us, x.local_date,"
         f" NULL AS old_flag, 1 AS settled, {short} AS short, {window} AS window_us"
@@ -123,10 +186,10 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
         " UNION ALL"
         f" SELECT 0, x.id, x.process_id, x.customer_ref, x.arrived_us, x.local_date, x.has_repeat,"
         f" CASE WHEN x.arrived_us <= c.last_us THEN 1 ELSE 0 END, {short}, {window}"
-        f" FROM {_TOUCHED} c JOIN processes_process p ON p.id = c.process_id"
-        " JOIN processes_interaction x ON x.process_id = c.process_id AND x.customer_ref = c.customer_ref"
-        f" AND x.arrived_us >= c.first_us - {window} AND x.arrived_us <= c.last_us + {window}"
-        f" WHERE NOT EXISTS (SELECT 1 FROM {staging} s"
+        f" FROM {_stored_near('x')} JOIN {_TOUCHED} c ON c.process_id = x.process_id"
+        " AND c.customer_ref = x.customer_ref JOIN processes_process p ON p.id = x.process_id"
+        f" WHERE x.arrived_us >= c.first_us - {window} AND x.arrived_us <= c.last_us + {window}"
+        f" AND NOT EXISTS (SELECT 1 FROM {staging} s"
         " WHERE s.process_id = x.process_id AND s.external_id = x.external_id)"
         " ) u) w"
     )
@@ -156,6 +219,7 @@ def refresh_repeat_flags_for_import(cursor, now: datetime) -> int:
     cursor.execute(update)
     changed = {(pid, _as_date(day)) for pid, day in cursor}
     cursor.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+    cursor.execute(f"DROP TABLE IF EXISTS {_SPANS}")
     cursor.execute(f"DROP TABLE IF EXISTS {_FLAGS}")
     # Only flags flipped on these days: FCR-only marks (the days of the imported rows, and the
     # old days of moved rows, already carry full marks, which win).

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Case, Value, When
 
 from processes.models import Process
 from reporting import engine
@@ -567,6 +568,91 @@ def test_changing_the_fcr_window_refreshes_repeat_flags(kolkata):
     process_update(actor=None, process=kolkata, fcr_window_days=2)
     engine.recompute_marked()
     assert rollup(scope="process", codes=["IN-VOICE"])["2026-10-01"]["fcr"] == 100.0
+
+
+def test_refreshing_repeat_flags_restores_the_definition_and_marks_the_days_it_flips(kolkata):
+    """The set-based repair (`refresh_repeat_flags`, also run when the FCR window or short-abandon
+    setting changes) gives every interaction the flag `repeat_contact_sql` states: window edges
+    to the second, equal arrivals, short abandons, other processes, and no repeat without a
+    customer reference. Only days with flipped flags get (FCR-only) marks."""
+    from django.db import connection
+
+    from processes.models import Interaction
+    from reporting.kpis import repeat_contact_sql
+    from reporting.marks import refresh_repeat_flags
+
+    other = ProcessFactory(client=kolkata.client, code="IN-CHAT", timezone="Asia/Kolkata")
+    AgentFactory(code="A9", processes=[other])
+    first = datetime(2026, 10, 1, 9, 0, tzinfo=IST)
+    late = first + timedelta(days=2)
+    load(
+        [
+            _answered("edge", first.isoformat(), "C1"),
+            _answered("edge+7d", (first + timedelta(days=7)).isoformat(), "C1"),
+            _answered("over", (first + timedelta(days=10)).isoformat(), "C1"),  # 3 days after edge+7d: a repeat of it
+            _answered("over+1s", (first + timedelta(days=17, seconds=1)).isoformat(), "C1"),
+            _answered("same-1", first.isoformat(), "C2"),
+            _answered("same-2", first.isoformat(), "C2"),
+            _answered("short-before", first.isoformat(), "C3"),
+            row(
+                "short",
+                late.isoformat(),
+                process="IN-VOICE",
+                abandoned=True,
+                ended_at=(late + timedelta(seconds=4)).isoformat(),
+                customer="C3",
+            ),  # fmt: skip
+            _answered("long-before", first.isoformat(), "C4"),
+            row(
+                "long",
+                late.isoformat(),
+                process="IN-VOICE",
+                abandoned=True,
+                ended_at=(late + timedelta(seconds=5)).isoformat(),
+                customer="C4",
+            ),  # fmt: skip
+            _answered("blank-1", first.isoformat(), ""),
+            _answered("blank-2", late.isoformat(), ""),
+            _answered("other-process", late.isoformat(), "C5", process="IN-CHAT", agent="A9"),
+            _answered("c5", first.isoformat(), "C5"),
+        ]
+    )
+
+    def definition():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT i.external_id, {repeat_contact_sql('i', 'p')} FROM processes_interaction i"
+                " JOIN processes_process p ON p.id = i.process_id WHERE i.customer_ref <> ''"
+            )
+            return {external_id: bool(flag) for external_id, flag in cursor.fetchall()}
+
+    expected = definition()
+    assert {key for key, flag in expected.items() if flag} == {"edge", "edge+7d", "long-before"}
+    stored = dict(Interaction.objects.values_list("external_id", "has_repeat"))
+    assert {key: stored[key] for key in expected} == expected  # the import wrote them so
+    assert not stored["blank-1"] and not stored["blank-2"]
+
+    engine.recompute_marked()
+    assert refresh_repeat_flags() == 0  # nothing to repair: no marks
+    assert not KpiMark.objects.exists()
+
+    Interaction.objects.filter(external_id__in=["edge", "over", "blank-1"]).update(has_repeat=Case(
+        When(has_repeat=True, then=Value(False)), default=Value(True)))  # fmt: skip
+    assert refresh_repeat_flags() == 2  # 10-01 (edge, blank-1) and 10-11 (over)
+    assert set(KpiMark.objects.values_list("local_date", "fcr_only")) == {
+        (date(2026, 10, 1), True),
+        (date(2026, 10, 11), True),
+    }
+    stored = dict(Interaction.objects.values_list("external_id", "has_repeat"))
+    assert {key: stored[key] for key in expected} == expected and not stored["blank-1"]
+
+    with connection.cursor() as cursor:  # a process at a time leaves the others alone
+        cursor.execute("UPDATE processes_interaction SET has_repeat = NOT has_repeat")
+    assert refresh_repeat_flags(other) == 1
+    stored = dict(Interaction.objects.values_list("external_id", "has_repeat"))
+    assert stored["other-process"] is False and stored["edge"] is not expected["edge"]
+    refresh_repeat_flags()
+    assert dict(Interaction.objects.filter(customer_ref__gt="").values_list("external_id", "has_repeat")) == expected
 
 
 # --- FCR-only marks: days whose only change is flipped repeat-contact flags -----------------------
