@@ -146,7 +146,7 @@ def remove_extra_day(kpi_rows: int) -> None:
     from django.db import connection
 
     from reporting import engine
-    from reporting.kpis import repeat_contact_sql
+    from reporting.marks import refresh_repeat_flags
     from reporting.models import KpiMark
 
     since = END - timedelta(days=12)
@@ -157,18 +157,12 @@ def remove_extra_day(kpi_rows: int) -> None:
             [END - timedelta(days=1), len(str(kpi_rows)), kpi_rows],
         )
         deleted = cursor.rowcount
-        if not deleted:
-            return
-        cursor.execute(
-            "UPDATE processes_interaction i SET has_repeat = NOT has_repeat FROM processes_process p"
-            f" WHERE p.id = i.process_id AND i.local_date >= %s AND i.customer_ref <> ''"
-            f" AND i.has_repeat <> ({repeat_contact_sql('i', 'p')})",
-            [since],
-        )
-        flipped = cursor.rowcount
-    engine.recompute_all(since, END + timedelta(days=2))
+    # Also when nothing was deleted: an interrupted earlier run may have deleted without this.
+    flipped = refresh_repeat_flags(since=since)
+    if deleted or flipped:
+        engine.recompute_all(since, END + timedelta(days=2))
     KpiMark.objects.all().delete()
-    print(f"  took out the extra day of an earlier run: {deleted} rows, {flipped} flags re-evaluated", flush=True)
+    print(f"  took out the extra day of an earlier run: {deleted} rows; flags flipped on {flipped} days", flush=True)
 
 
 def api_latency(runs: int = 30) -> dict:

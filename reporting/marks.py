@@ -86,15 +86,14 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
             margin = timedelta(days=window_days + 2)
             rows.append((pid, adapt(spans[pid][0] - margin), adapt(spans[pid][1] + margin)))
         cursor.executemany(f"INSERT INTO {_SPANS} VALUES (%s, %s, %s)", rows)
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {_SPANS}")
+    near = _stored_near(cursor, "o")
     cursor.execute(
         f"CREATE TEMP TABLE {_TOUCHED} AS SELECT process_id, customer_ref, MIN(arrived_us) AS first_us,"
         " MAX(arrived_us) AS last_us FROM ("
         f" SELECT s.process_id, s.customer_ref, s.arrived_us FROM {staging} s WHERE s.customer_ref <> ''"
         # A customer without stored contacts near the import has none whose flag could change.
-        f" AND EXISTS (SELECT 1 FROM {_stored_near()} WHERE o.process_id = s.process_id"
-        " AND o.customer_ref = s.customer_ref)"
+        " AND EXISTS (SELECT 1 FROM processes_interaction o WHERE o.process_id = s.process_id"
+        f" AND o.customer_ref = s.customer_ref AND {near})"
         " UNION ALL"
         f" SELECT i.process_id, i.customer_ref, i.arrived_us FROM {staging} s JOIN processes_interaction i"
         " ON i.process_id = s.process_id AND i.external_id = s.external_id WHERE i.customer_ref <> ''"
@@ -105,12 +104,17 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
     return {pid for pid, _ in days}, upsert_marks(cursor, days, now)
 
 
-def _stored_near(alias: str = "o") -> str:
-    """FROM clause: the stored interactions `alias` on the days of `import_spans`."""
-    return (
-        f"{_SPANS} d JOIN processes_interaction {alias} ON {alias}.process_id = d.process_id"
-        f" AND {alias}.local_date >= d.first_day AND {alias}.local_date <= d.last_day"
-    )
+def _stored_near(cursor, alias: str) -> str:
+    """SQL condition: the interaction `alias` is on a day of `import_spans`. Written out as one
+    index range per process (OR-ed): joined to the spans table, PostgreSQL read every row of each
+    process and filtered the days afterwards."""
+    cursor.execute(f"SELECT process_id, first_day, last_day FROM {_SPANS} ORDER BY process_id")
+    ranges = [
+        f"({alias}.process_id = {int(pid)} AND {alias}.local_date >= '{_as_date(first).isoformat()}'"
+        f" AND {alias}.local_date <= '{_as_date(last).isoformat()}')"
+        for pid, first, last in cursor.fetchall()
+    ]
+    return "(" + (" OR ".join(ranges) or "1 = 0") + ")"
 
 
 def _repeat_flags_sql(where: str) -> str:
@@ -167,14 +171,17 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
     a window function gives every row the next strictly later arrival that is not a short
     abandon; the row has a repeat when that is at most `fcr_window_days` × 86,400 s later. Every
     row that can have such a repeat among the changed rows is complete there; stored rows beyond
-    the touched span only serve as later contacts and are flagged as not `settled`.
+    the touched span only serve as later contacts and are flagged as not `settled`. The table
+    keeps the imported rows that have a repeat and the settled stored rows whose flag changes.
     """
     window = "p.fcr_window_days * 86400000000"
     collate = _bytewise()
     short = "(x.abandoned AND x.duration_seconds < p.short_abandon_seconds)"
+    near = _stored_near(cursor, "x")
     cursor.execute(f"DROP TABLE IF EXISTS {_FLAGS}")
     cursor.execute(
-        f"CREATE TEMP TABLE {_FLAGS} AS SELECT staged, key, process_id, local_date, old_flag, settled,"
+        f"CREATE TEMP TABLE {_FLAGS} AS SELECT * FROM ("
+        " SELECT staged, key, process_id, local_date, old_flag, settled,"
         " CASE WHEN next_us <= arrived_us + window_us THEN 1 ELSE 0 END AS flag FROM ("
         " SELECT u.*, MIN(CASE WHEN NOT u.short THEN u.arrived_us END) OVER (PARTITION BY u.process_id,"
         f" u.customer_ref{collate} ORDER BY u.arrived_us DESC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
@@ -186,12 +193,16 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
         " UNION ALL"
         f" SELECT 0, x.id, x.process_id, x.customer_ref, x.arrived_us, x.local_date, x.has_repeat,"
         f" CASE WHEN x.arrived_us <= c.last_us THEN 1 ELSE 0 END, {short}, {window}"
-        f" FROM {_stored_near('x')} JOIN {_TOUCHED} c ON c.process_id = x.process_id"
+        f" FROM processes_interaction x JOIN {_TOUCHED} c ON c.process_id = x.process_id"
         " AND c.customer_ref = x.customer_ref JOIN processes_process p ON p.id = x.process_id"
-        f" WHERE x.arrived_us >= c.first_us - {window} AND x.arrived_us <= c.last_us + {window}"
+        f" WHERE {near}"
+        f" AND x.arrived_us >= c.first_us - {window} AND x.arrived_us <= c.last_us + {window}"
         f" AND NOT EXISTS (SELECT 1 FROM {staging} s"
         " WHERE s.process_id = x.process_id AND s.external_id = x.external_id)"
-        " ) u) w"
+        " ) u) w) v"
+        # Only what is used: imported rows with a repeat (the others get none) and stored rows
+        # whose flag changes, a few percent of the rows sorted above.
+        " WHERE (staged = 1 AND flag = 1) OR (staged = 0 AND settled = 1 AND (flag = 1) <> old_flag)"
     )
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {_FLAGS}")
@@ -226,12 +237,19 @@ def refresh_repeat_flags_for_import(cursor, now: datetime) -> int:
     return upsert_marks(cursor, changed, now, fcr_only=True)
 
 
-def refresh_repeat_flags(process=None) -> int:
-    """Recompute `has_repeat` for all interactions (of one process), marking the days whose flags
-    changed: after the FCR window or short-abandon setting changes, and in a full recompute."""
-    where = "WHERE i.process_id = %s" if process is not None else "WHERE 1 = 1"
+def refresh_repeat_flags(process=None, *, since: date | None = None) -> int:
+    """Recompute `has_repeat` for all interactions (of one process; arriving on local days from
+    `since` on), marking the days whose flags changed: after the FCR window or short-abandon
+    setting changes, and as a repair. One window pass over the rows, no lookup per row."""
+    conditions, params = ["1 = 1"], []
+    if process is not None:
+        conditions.append("i.process_id = %s")
+        params.append(process.pk)
+    if since is not None:  # a row's repeats arrive later than it: the earlier days do not matter
+        conditions.append("i.local_date >= %s")
+        params.append(since)
     with connection.cursor() as cursor:
-        cursor.execute(_flip_sql(where), [process.pk] if process is not None else [])
+        cursor.execute(_flip_sql("WHERE " + " AND ".join(conditions)), params)
         changed = {(pid, _as_date(day)) for pid, day in cursor}
         return upsert_marks(cursor, changed, timezone.now(), fcr_only=True)
 
