@@ -87,6 +87,7 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
             rows.append((pid, adapt(spans[pid][0] - margin), adapt(spans[pid][1] + margin)))
         cursor.executemany(f"INSERT INTO {_SPANS} VALUES (%s, %s, %s)", rows)
     near = _stored_near(cursor, "o")
+    _hash_joins(cursor)
     cursor.execute(
         f"CREATE TEMP TABLE {_TOUCHED} AS SELECT process_id, customer_ref, MIN(arrived_us) AS first_us,"
         " MAX(arrived_us) AS last_us FROM ("
@@ -99,6 +100,7 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
         " ON i.process_id = s.process_id AND i.external_id = s.external_id WHERE i.customer_ref <> ''"
         ") touched GROUP BY process_id, customer_ref"
     )
+    _hash_joins(cursor, False)
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {_TOUCHED}")
     return {pid for pid, _ in days}, upsert_marks(cursor, days, now)
@@ -115,6 +117,22 @@ def _stored_near(cursor, alias: str) -> str:
         for pid, first, last in cursor.fetchall()
     ]
     return "(" + (" OR ".join(ranges) or "1 = 0") + ")"
+
+
+def _hash_joins(cursor, on: bool = True) -> None:
+    """On PostgreSQL, no nested loops for the next statement (on) or back to the default (off).
+    Stored contacts meet the touched customers by hash: right after a large import the table's
+    statistics can still say "empty", and a nested loop over the touched customers for every
+    stored row near the import then runs for hours (a re-import of a million rows). JIT goes off
+    with them: a plan that needs a nested loop anyway costs 10^10 "disabled" units, and compiling
+    it took a second for a handful of rows."""
+    if connection.vendor == "postgresql":
+        if on:
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute("SET LOCAL jit = off")
+        else:
+            cursor.execute("RESET enable_nestloop")
+            cursor.execute("RESET jit")
 
 
 def _repeat_flags_sql(where: str) -> str:
@@ -179,6 +197,7 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
     short = "(x.abandoned AND x.duration_seconds < p.short_abandon_seconds)"
     near = _stored_near(cursor, "x")
     cursor.execute(f"DROP TABLE IF EXISTS {_FLAGS}")
+    _hash_joins(cursor)
     cursor.execute(
         f"CREATE TEMP TABLE {_FLAGS} AS SELECT * FROM ("
         " SELECT staged, key, process_id, local_date, old_flag, settled,"
@@ -204,6 +223,7 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
         # whose flag changes, a few percent of the rows sorted above.
         " WHERE (staged = 1 AND flag = 1) OR (staged = 0 AND settled = 1 AND (flag = 1) <> old_flag)"
     )
+    _hash_joins(cursor, False)
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {_FLAGS}")
 
