@@ -160,7 +160,9 @@ def repeat_contact_sql(alias: str = "i", settings: str = "p") -> str:
     True when another interaction j of the same process and the same customer_ref, not a short
     abandon, has arrived_i < arrived_j <= arrived_i + fcr_window_days (exact days of 86,400 s).
     Stored per interaction as `has_repeat` by the import (for the interactions it can affect) and
-    by a full recompute, so that daily aggregation needs no per-row subquery.
+    by `reporting.marks.refresh_repeat_flags` (setting changes, repairs), both with an equivalent
+    window pass, so that daily aggregation needs no per-row subquery. This per-row form is the
+    reference the tests compare with; there is no index by customer to run it fast at volume.
     """
     i, p = alias, settings
     return (
