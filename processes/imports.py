@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.scoping import scope_q
 from agents.models import Agent
-from processes.models import Channel, Direction, Process
+from processes.models import Channel, Direction, Interaction, Process
 from reporting.marks import (
     evaluate_repeat_flags_for_import,
     flags_join,
@@ -805,9 +805,10 @@ def _find_duplicates(cursor, report: ImportReport) -> None:
         report.add_error(line, "external_id", f"'{external_id}' already appears on line {first_line} for this process")
 
 
-def _upsert(cursor, now: datetime) -> tuple[int, int]:
+def _upsert(cursor, now: datetime, *, empty: bool = False) -> tuple[int, int]:
     """Insert new rows and update existing ones, each with the repeat-contact flag found by
-    `evaluate_repeat_flags_for_import`; returns (created, updated)."""
+    `evaluate_repeat_flags_for_import`; returns (created, updated). `empty`: the interaction
+    table is known to be empty and locked (PostgreSQL), so every row is inserted unchecked."""
     staging = _Staging.name
     columns = [c for c in STAGING_COLUMNS if c != "line"]
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -820,17 +821,21 @@ def _upsert(cursor, now: datetime) -> tuple[int, int]:
         # with the default (external merges here beat one large in-memory quicksort).
         cursor.execute("SET LOCAL work_mem = '64MB'")
         assignments = ", ".join(f"{c} = s.{c}" for c in _UPDATE_COLUMNS)
-        cursor.execute(
-            f"UPDATE processes_interaction i SET {assignments}, has_repeat = {flag}, imported_at = %s"
-            f" FROM {staging} s {join} WHERE i.process_id = s.process_id AND i.external_id = s.external_id",
-            [stamp],
-        )
-        updated = cursor.rowcount
+        updated, new = 0, ""
+        if not empty:
+            cursor.execute(
+                f"UPDATE processes_interaction i SET {assignments}, has_repeat = {flag}, imported_at = %s"
+                f" FROM {staging} s {join} WHERE i.process_id = s.process_id AND i.external_id = s.external_id",
+                [stamp],
+            )
+            updated = cursor.rowcount
+            new = (
+                " WHERE NOT EXISTS (SELECT 1 FROM processes_interaction i"
+                " WHERE i.process_id = s.process_id AND i.external_id = s.external_id)"
+            )
         cursor.execute(
             f"INSERT INTO processes_interaction ({', '.join(columns)}, has_repeat, imported_at)"
-            f" SELECT {', '.join(f's.{c}' for c in columns)}, {flag}, %s FROM {staging} s {join}"
-            " WHERE NOT EXISTS (SELECT 1 FROM processes_interaction i"
-            " WHERE i.process_id = s.process_id AND i.external_id = s.external_id)",
+            f" SELECT {', '.join(f's.{c}' for c in columns)}, {flag}, %s FROM {staging} s {join}{new}",
             [stamp],
         )
         created = cursor.rowcount
@@ -865,6 +870,79 @@ def _lock_processes(cursor) -> None:
     )
 
 
+# A large import into a table that holds fewer rows than it brings (a first load, the history of
+# a new client) writes the rows without the secondary indexes and builds them afterwards: sorting
+# a million keys once costs far less than a million inserts into random places of two B-trees
+# (~2 s vs ~4.5 s per million rows). It needs an ACCESS EXCLUSIVE lock on the interaction table
+# until commit, so readers of interactions wait for the rest of that import; if the lock is not
+# granted within _BULK_LOCK_TIMEOUT, the import keeps the indexes and goes on as usual.
+BULK_MIN_ROWS = 100_000
+_BULK_LOCK_TIMEOUT = "2s"
+_LOCK_NOT_AVAILABLE, _DEADLOCK = "55P03", "40P01"
+
+
+def _drop_indexes_for_bulk(cursor, staged: int) -> tuple[list[str], bool]:
+    """PostgreSQL: if `staged` rows are at least BULK_MIN_ROWS and more than the interaction table
+    holds, lock the table, drop its unique constraints and plain indexes (not the primary key)
+    and return the statements that build them again (`_build_indexes`) and whether the table is
+    empty (then every staged row is new); otherwise ([], False)."""
+    table = Interaction._meta.db_table
+    if staged < BULK_MIN_ROWS:
+        return [], False
+    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [staged])
+    stored = cursor.fetchone()[0]
+    if stored >= staged:
+        return [], False
+    try:
+        with transaction.atomic():
+            cursor.execute(f"SET LOCAL lock_timeout = '{_BULK_LOCK_TIMEOUT}'")
+            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "pgcode", None) not in (_LOCK_NOT_AVAILABLE, _DEADLOCK):
+            raise
+        return [], False
+    finally:
+        cursor.execute("RESET lock_timeout")
+    quote = connection.ops.quote_name
+    # Unique constraints no foreign key depends on, then indexes that back no constraint.
+    cursor.execute(
+        "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c"
+        " WHERE c.conrelid = %s::regclass AND c.contype = 'u' AND NOT EXISTS ("
+        " SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid) ORDER BY c.conname",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT x.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid"
+        " WHERE i.indrelid = %s::regclass AND NOT EXISTS ("
+        " SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY x.relname",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    builds = []
+    for name, definition in constraints:
+        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        builds.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+    for name, definition in indexes:
+        cursor.execute(f"DROP INDEX {quote(name)}")
+        builds.append(definition)
+    return builds, stored == 0  # no other writer can add rows now: the table is locked
+
+
+_BULK_BUILD_MEMORY = "256MB"
+
+
+def _build_indexes(cursor, builds: list[str]) -> None:
+    """Build what `_drop_indexes_for_bulk` dropped; a unique constraint raises IntegrityError if
+    the import brought two rows with one key."""
+    if not builds:
+        return
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{_BULK_BUILD_MEMORY}'")
+    for statement in builds:
+        cursor.execute(statement)
+    cursor.execute("RESET maintenance_work_mem")
+
+
 class _RowsLeftOver(Exception):
     """Fewer rows written than staged: duplicate external ids, unless another writer interfered."""
 
@@ -886,13 +964,15 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int, *, duplicat
     # costs nothing when there are none: two new rows with one key fail the INSERT, two rows for
     # an existing key update it once. Only then is the staging table searched for them.
     _lock_processes(cursor)
+    builds, empty = _drop_indexes_for_bulk(cursor, staged)
     try:
         with transaction.atomic():
             process_ids, marked_days = mark_days_for_import(cursor, _Staging.name, now)
             evaluate_repeat_flags_for_import(cursor, _Staging.name)
-            created, updated = _upsert(cursor, now)
+            created, updated = _upsert(cursor, now, empty=empty)
             if created + updated != staged:
                 raise _RowsLeftOver(f"{staged} rows staged, {created} created, {updated} updated")
+            _build_indexes(cursor, builds)
             marked_days += refresh_repeat_flags_for_import(cursor, now)
     except (IntegrityError, _RowsLeftOver):
         _find_duplicates(cursor, report)

@@ -568,6 +568,120 @@ def test_a_text_stream_uses_the_reference_path(alpha):
     assert report.created == 1
 
 
+# --- a large import into a smaller table: the indexes are built after the rows --------------------------
+
+
+def _indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'processes_interaction' ORDER BY 1"
+        )
+        return cursor.fetchall()
+
+
+@pytest.fixture
+def bulk(monkeypatch):
+    """Imports of at least 3 rows into a table holding fewer take the bulk path; the list of
+    index builds each import ran (empty: it kept the indexes)."""
+    builds = []
+    build = imports._build_indexes
+
+    def spy(cursor, statements):
+        builds.append(list(statements))
+        return build(cursor, statements)
+
+    monkeypatch.setattr(imports, "_build_indexes", spy)
+    monkeypatch.setattr(imports, "BULK_MIN_ROWS", 3)
+    return builds
+
+
+def _without_bulk(monkeypatch, run):
+    monkeypatch.setattr(imports, "BULK_MIN_ROWS", 10**9)
+    try:
+        return run()
+    finally:
+        monkeypatch.setattr(imports, "BULK_MIN_ROWS", 3)
+
+
+def _repeats_file(ids, day="2026-10-01") -> str:
+    """Contacts of a few customers minutes apart (repeats), some short abandons among them."""
+    rows = []
+    for n, external_id in enumerate(ids):
+        arrived = datetime.fromisoformat(f"{day}T09:00:00+05:30") + timedelta(minutes=7 * n)
+        if n % 5 == 3:
+            data = good(external_id, agent="", answered_at="", talk_seconds="", csat="", abandoned="true")
+            data["ended_at"] = (arrived + timedelta(seconds=3 + n)).isoformat()
+        else:
+            data = good(external_id, answered_at=(arrived + timedelta(seconds=10)).isoformat())
+            data["ended_at"] = (arrived + timedelta(minutes=5)).isoformat()
+        data["arrived_at"] = arrived.isoformat()
+        data["customer_ref"] = f"C{n % 3}"
+        data["process"] = "ALPHA-CHAT" if sum(map(ord, external_id)) % 4 == 0 else "ALPHA-VOICE"
+        rows.append(data)
+    return text_of(rows)
+
+
+def test_a_large_import_into_an_empty_table_builds_the_indexes_afterwards(alpha, bulk, monkeypatch):
+    before = _indexes()
+    data = _repeats_file([f"e{i}" for i in range(12)]).encode()
+    expected = _without_bulk(monkeypatch, lambda: copied(data))
+    assert copied(data) == expected
+    assert reference(data) == expected  # the records path (bulk API, text streams) too
+    assert [len(statements) for statements in bulk] == [0, 2, 2]  # the unique key and the day index
+    assert expected["ok"] and expected["report"][1:3] == (12, 0)
+    assert any(row["has_repeat"] for row in expected["interactions"])
+    assert _indexes() == before
+
+
+def test_a_large_import_into_a_smaller_table_updates_moves_and_flags_stored_rows(alpha, bulk, monkeypatch):
+    import_csv(io.BytesIO(_repeats_file(["e1", "e2"], day="2026-09-30").encode()), user=None, recompute=False)
+    assert bulk == [[]]  # two rows: no bulk path
+    bulk.clear()
+    data = _repeats_file([f"e{i}" for i in range(8)]).encode()  # moves e1 and e2 to another day
+    expected = _without_bulk(monkeypatch, lambda: copied(data))
+    assert copied(data) == expected
+    assert bulk and bulk[-1]
+    assert expected["report"][1:3] == (6, 2)
+    assert {d.isoformat() for _, d in expected["marks"]} >= {"2026-09-30", "2026-10-01"}
+
+
+def test_a_table_holding_as_many_rows_keeps_its_indexes(alpha, bulk):
+    import_csv(io.BytesIO(_repeats_file([f"old{i}" for i in range(5)]).encode()), user=None, recompute=False)
+    bulk.clear()
+    import_csv(io.BytesIO(_repeats_file([f"e{i}" for i in range(5)], day="2026-10-02").encode()), user=None)
+    assert bulk == [[]]
+    assert Interaction.objects.count() == 10
+
+
+def test_duplicates_in_a_large_import_are_listed_and_the_indexes_restored(alpha, bulk, monkeypatch):
+    before = _indexes()
+    data = _repeats_file(["a", "b", "dup", "c", "dup", "d"]).encode()
+    expected = _without_bulk(monkeypatch, lambda: copied(data))
+    assert expected["report"][4] == ["line 6, column external_id: 'dup' already appears on line 4 for this process"]
+    assert copied(data) == expected
+    assert bulk and bulk[-1]  # the unique constraint's build found them
+    assert _indexes() == before
+    assert not Interaction.objects.exists()
+
+
+def test_a_large_import_keeps_the_indexes_when_the_table_is_busy(alpha, bulk, monkeypatch):
+    """Another session reading interactions: the import does not wait for it beyond the lock
+    timeout, nor make its readers wait; it writes through the indexes instead."""
+    import psycopg2
+
+    monkeypatch.setattr(imports, "_BULK_LOCK_TIMEOUT", "100ms")
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE processes_interaction IN ACCESS SHARE MODE")
+            report = import_csv(io.BytesIO(_repeats_file([f"e{i}" for i in range(6)]).encode()), user=None)
+    finally:
+        other.rollback()
+        other.close()
+    assert report.created == 6
+    assert bulk == [[]]
+
+
 # --- property: any mix of values gives the same outcome --------------------------------------------------
 
 _pick = st.sampled_from
