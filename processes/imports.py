@@ -885,9 +885,15 @@ def _drop_indexes_for_bulk(cursor, staged: int) -> tuple[list[str], bool]:
     """PostgreSQL: if `staged` rows are at least BULK_MIN_ROWS and more than the interaction table
     holds, lock the table, drop its unique constraints and plain indexes (not the primary key)
     and return the statements that build them again (`_build_indexes`) and whether the table is
-    empty (then every staged row is new); otherwise ([], False)."""
+    empty (then every staged row is new); otherwise ([], False). Only the table's owner (the user
+    that ran the migrations) may drop indexes: another user imports through them."""
     table = Interaction._meta.db_table
     if staged < BULK_MIN_ROWS:
+        return [], False
+    cursor.execute(
+        "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = %s::regclass", [table]
+    )
+    if not cursor.fetchone()[0]:
         return [], False
     cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [staged])
     stored = cursor.fetchone()[0]

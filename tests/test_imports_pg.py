@@ -682,6 +682,21 @@ def test_a_large_import_keeps_the_indexes_when_the_table_is_busy(alpha, bulk, mo
     assert bulk == [[]]
 
 
+def test_a_user_who_does_not_own_the_table_imports_through_the_indexes(alpha, bulk):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE bpo_bulk_importer")  # rolled back with the test
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO bpo_bulk_importer")
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO bpo_bulk_importer")
+        cursor.execute("GRANT CREATE, USAGE ON SCHEMA public TO bpo_bulk_importer")
+        cursor.execute("SET ROLE bpo_bulk_importer")
+        try:
+            report = import_csv(io.BytesIO(_repeats_file([f"e{i}" for i in range(6)]).encode()), user=None)
+        finally:
+            cursor.execute("RESET ROLE")
+    assert report.created == 6
+    assert bulk == [[]]
+
+
 # --- property: any mix of values gives the same outcome --------------------------------------------------
 
 _pick = st.sampled_from
