@@ -896,8 +896,7 @@ def _drop_indexes_for_bulk(cursor, staged: int) -> tuple[list[str], bool]:
     if not cursor.fetchone()[0]:
         return [], False
     cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [staged])
-    stored = cursor.fetchone()[0]
-    if stored >= staged:
+    if cursor.fetchone()[0] >= staged:
         return [], False
     try:
         with transaction.atomic():
@@ -909,6 +908,9 @@ def _drop_indexes_for_bulk(cursor, staged: int) -> tuple[list[str], bool]:
         return [], False
     finally:
         cursor.execute("RESET lock_timeout")
+    # Asked again under the lock: another session may have written rows since the count.
+    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
+    empty = cursor.fetchone()[0]
     quote = connection.ops.quote_name
     # Unique constraints no foreign key depends on, then indexes that back no constraint.
     cursor.execute(
@@ -932,7 +934,7 @@ def _drop_indexes_for_bulk(cursor, staged: int) -> tuple[list[str], bool]:
     for name, definition in indexes:
         cursor.execute(f"DROP INDEX {quote(name)}")
         builds.append(definition)
-    return builds, stored == 0  # no other writer can add rows now: the table is locked
+    return builds, empty  # and no other session can add rows until this one commits
 
 
 _BULK_BUILD_MEMORY = "256MB"
