@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.scoping import scope_q
-from processes.models import Interaction
+from processes.models import Channel, Interaction
 from reporting import kpis, sla
 from reporting.models import DailyKpi
 
@@ -253,7 +253,12 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
             value = figs.values[key]
             cell = Cell(metric=key, value=value, unit=unit, status=statuses.get(key))
             target = targets[process.pk].get(key)
-            if key == "tat_compliance" and process.channel != "back_office" and not (cell.status or target):
+            if (
+                key == "tat_compliance"
+                and value is None
+                and process.channel != Channel.BACKOFFICE
+                and not (cell.status or target)
+            ):
                 cell.applicable = False
             if target is not None:
                 cell.target_met = sla.meets(value, target.comparator, float(target.target))

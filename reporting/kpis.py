@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 # Bumped whenever a definition below changes meaning; reports record the version they used.
-KPI_DEFINITION_VERSION = "2026.1"
+# 2026.2: TAT compliance counts back-office items only (it counted every handled, ended one).
+KPI_DEFINITION_VERSION = "2026.2"
 
 COMPONENTS = (
     "offered",
@@ -65,7 +66,8 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     - handled = answered_at set, inbound and outbound;
     - FCR eligible = handled, inbound, non-empty customer_ref; resolved = eligible and without a
       repeat contact (`has_repeat`, kept per interaction from `repeat_contact_sql()`);
-    - TAT = handled items with an end: within when (ended − arrived) <= tat_hours;
+    - TAT = handled back-office items (channel 'backoffice') with an end: within when
+      (ended − arrived) <= tat_hours; calls, chats and emails have no turnaround target;
     - service level numerator and denominator follow the process's `sl_formula` (KPIS.md), so
       service levels over several processes remain a ratio of sums.
     """
@@ -78,7 +80,7 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     abandoned_within = f"({abandoned} AND {i}.duration_seconds <= {p}.sl_threshold_seconds)"
     handled = f"({i}.answered_at IS NOT NULL)"
     eligible = f"({handled} AND {inbound} AND {i}.customer_ref <> '')"
-    tat_item = f"({handled} AND {i}.ended_at IS NOT NULL)"
+    tat_item = f"({handled} AND {i}.channel = 'backoffice' AND {i}.ended_at IS NOT NULL)"
 
     def count(condition: str) -> str:
         return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
@@ -228,8 +230,8 @@ def qa_score(c: Mapping) -> float | None:
 
 
 def tat_compliance(c: Mapping) -> float | None:
-    """Turnaround compliance, %: handled items with (ended − arrived) <= tat_hours ÷ handled
-    items with an end × 100."""
+    """Turnaround compliance (back office), %: handled back-office items with (ended − arrived)
+    <= tat_hours ÷ handled back-office items with an end × 100."""
     return _rate(c["tat_within"], c["tat_items"])
 
 

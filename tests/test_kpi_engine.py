@@ -269,6 +269,65 @@ def test_tat_compliance(kolkata):
     assert day["tat_compliance"] == round(2 / 3 * 100, 2)
 
 
+def test_tat_compliance_counts_back_office_items_only(kolkata):
+    """KPIS.md: "TAT compliance (back-office)": a voice process's calls have no turnaround target,
+    a back-office item in it (channel on the row) has."""
+    p = "IN-VOICE"
+    Process.objects.filter(pk=kolkata.pk).update(tat_hours=1)
+    call = {
+        "process": p,
+        "agent": "A1",
+        "answered_at": t("10-02", "10:00:10"),
+        "ended_at": t("10-02", "12:00:00"),
+        "talk": 60,
+    }
+    load(
+        [
+            row("call1", t("10-02", "10:00:00"), **call),  # 2 h, but a call: not a TAT item
+            row("call2", t("10-02", "10:00:01"), **call, channel="chat"),
+            row("call3", t("10-02", "10:00:02"), **call, direction="outbound"),
+            row("bo1", t("10-02", "10:00:03"), **call, channel="backoffice"),  # 2 h > 1 h: late
+            row("call4", t("10-03", "10:00:00"), **{**call, "answered_at": t("10-03", "10:00:10"), "ended_at": ""}),
+        ]
+    )
+    days = rollup(scope="process", codes=[p])
+    assert days["2026-10-02"]["components"]["tat_items"] == 1
+    assert days["2026-10-02"]["tat_compliance"] == 0.0
+    assert days["2026-10-03"]["tat_compliance"] is None  # undefined, never 0 or 100
+
+
+def test_the_tat_migration_marks_the_days_that_counted_other_channels(kolkata):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("reporting.migrations.0004_mark_days_for_tat_back_office_only")
+    Process.objects.filter(pk=kolkata.pk).update(channel="backoffice")
+    p = "IN-VOICE"
+    answered = {"process": p, "agent": "A1", "answered_at": t("10-02", "10:00:10"), "ended_at": t("10-02", "10:30:00")}
+    load(
+        [
+            row("bo1", t("10-02", "10:00:00"), **answered),  # the process's channel: back office
+            row("call1", t("10-03", "10:00:00"), **{**answered, "answered_at": t("10-03", "10:00:10"),
+                "ended_at": t("10-03", "10:30:00")}, channel="voice"),
+            row("open1", t("10-04", "10:00:00"), **{**answered, "answered_at": t("10-04", "10:00:10"),
+                "ended_at": ""}, channel="voice"),
+        ]
+    )  # fmt: skip
+    KpiMark.objects.all().delete()
+    KpiMark.objects.create(process=kolkata, local_date=date(2026, 10, 3), marked_at=datetime.now(ZoneInfo("UTC")),
+                           fcr_only=True)  # fmt: skip
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    migration.mark_days(apps, editor)
+    assert list(KpiMark.objects.values_list("local_date", "fcr_only")) == [(date(2026, 10, 3), False)]
+
+
 # --- local days -----------------------------------------------------------------------------------
 
 

@@ -19,8 +19,8 @@ process's settings through the API. Readings of KPIS.md the oracle makes: "fcr_w
 elapsed time (N x 24 h, also across a DST change); any interaction of the customer that is not a
 short abandon is a repeat (outbound, unanswered ones too); CSAT counts every response (outbound
 too); TAT compliance counts back-office items only (channel `backoffice`, the row's or else the
-process's) -- the portal counts every handled, ended interaction: that discrepancy is kept in two
-strict xfail tests, and the other tests leave TAT out only in the groups where the readings differ.
+process's). This check found that the portal counted every handled, ended interaction in TAT
+compliance (fixed; `test_tat_compliance_counts_back_office_items_only` holds it).
 The portal rounds its figures (e.g. 33.33): figures are compared to within 0.005.
 """
 
@@ -128,7 +128,6 @@ class Fact:
     csat: int | None
     tat_item: bool
     tat_ok: bool
-    handled_and_ended: bool  # only to tell where the portal's TAT reading differs (see below)
 
 
 def _pct(num, den):
@@ -178,9 +177,6 @@ def kpi_figures(facts: list[Fact]) -> dict:
         "csat_mean": _mean(sum(responses), len(responses)),
         "qa_score": None,  # no evaluations in these data
         "tat_compliance": _pct(sum(f.tat_ok for f in tat_items), len(tat_items)),
-        # the group holds a handled, ended interaction that is not a back-office item: where the
-        # portal's TAT compliance differs from KPIS.md (test_tat_compliance_* below)
-        "_tat_disputed": any(f.handled_and_ended and not f.tat_item for f in facts),
     }
 
 
@@ -252,7 +248,6 @@ class Oracle:
                     csat=int(r["csat"]) if r["csat"] else None,
                     tat_item=tat_item,
                     tat_ok=tat_item and (ended - arrived).total_seconds() <= s.tat_hours * 3600,
-                    handled_and_ended=handled and ended is not None,
                 )
             )
 
@@ -298,12 +293,9 @@ def _empty(result: dict) -> bool:
     )
 
 
-def compare(
-    expected: dict, results: list[dict], group_by: str, context: str, *, fields=None, tat="strict"
-) -> list[str]:
+def compare(expected: dict, results: list[dict], group_by: str, context: str, *, fields=None) -> list[str]:
     """Mismatches, one line each: where (context, group), field, expected, got. `fields` limits the
-    figures compared; tat="lenient" leaves out TAT compliance in the groups where the portal's
-    reading is known to differ from KPIS.md (see test_tat_compliance_counts_back_office_items_only)."""
+    figures compared."""
     fields = fields or COUNT_FIELDS + RATE_FIELDS
     problems = []
     got = {}
@@ -326,7 +318,7 @@ def compare(
             problems.append(f"{where} field=computed_at: expected a timestamp, got {result.get('computed_at')!r}")
         for name in fields:
             want = expected[key][name]
-            if want is SKIP or (name == "tat_compliance" and tat == "lenient" and expected[key]["_tat_disputed"]):
+            if want is SKIP:
                 continue
             if name not in result:
                 problems.append(f"{where} field={name}: missing")
@@ -344,7 +336,7 @@ def kpis(client, params: list[tuple]) -> list[dict]:
 
 
 def check_against_oracle(
-    client, oracle: Oracle, codes: list[str], *, start: date, end: date, rng, fields=None, tat="lenient"
+    client, oracle: Oracle, codes: list[str], *, start: date, end: date, rng, fields=None
 ) -> list[str]:
     """Query the endpoint with every grouping; every mismatch with the oracle."""
     problems = []
@@ -357,7 +349,6 @@ def check_against_oracle(
             group_by,
             context,
             fields=fields,
-            tat=tat,
         )
 
     for code in codes:
@@ -811,7 +802,6 @@ def test_fcr_window_across_a_dst_change_is_elapsed_days(admin_user):
         kpis(api_as(admin_user), [("process", "OR-DST"), ("start", "2026-03-01"), ("end", "2026-11-30")]),
         "day",
         "process=OR-DST",
-        tat="lenient",
     )
     assert_no_problems(problems, "FCR window across DST")
 
@@ -837,7 +827,6 @@ def test_fractional_seconds_at_the_thresholds(admin_user):
         kpis(api_as(admin_user), [("process", "OR-FRA"), ("start", "2026-05-31"), ("end", "2026-06-02")]),
         "day",
         "process=OR-FRA",
-        tat="lenient",
     )
     assert_no_problems(problems, "fractional seconds")
 
@@ -965,16 +954,6 @@ def test_kpis_follow_a_change_of_process_settings(seed, admin_user):
     assert_no_problems(problems, f"seed {seed}, {len(rows)} rows, settings changed to {changed}")
 
 
-TAT_DISCREPANCY = (
-    "The portal computes TAT compliance over every handled interaction with an ended_at (voice, chat, "
-    "email calls and outbound work included), not only over back-office items: KPIS.md lists it as "
-    "'TAT compliance (back-office) | handled items with ended_at - arrived_at <= tat_hours / handled "
-    "items with ended_at' and tat_hours as the 'back-office turnaround target'. A voice process with "
-    "no back-office item shows 100.0 instead of null."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=TAT_DISCREPANCY)
 def test_tat_compliance_counts_back_office_items_only(admin_user):
     settings, teams = _one_process_world("OR-VOX", Settings("Europe/London"))
     rows = [
@@ -999,9 +978,8 @@ def test_tat_compliance_counts_back_office_items_only(admin_user):
     assert_no_problems(problems, "TAT compliance over back-office items only")
 
 
-@pytest.mark.xfail(strict=True, reason=TAT_DISCREPANCY)
 def test_tat_compliance_matches_the_oracle_on_random_data(admin_user):
-    """The TAT compliance the other random-data tests leave out where the readings differ."""
+    """TAT compliance alone, on the random data of one seed (the other tests compare it too)."""
     build_world()
     rows = generate(SEEDS[0], base_rows=120)
     rng = random.Random(5)
@@ -1020,7 +998,7 @@ def test_tat_compliance_matches_the_oracle_on_random_data(admin_user):
 
 
 def test_tat_compliance_at_the_target_across_dst_changes(admin_user):
-    """Back-office items only (where the readings agree): `ended_at - arrived_at <= tat_hours` in
+    """Back-office items: `ended_at - arrived_at <= tat_hours` in
     elapsed time, at the target and one second over, across both clock changes; items handled but
     not ended, and items ended but never handled, are not counted."""
     settings, teams = _one_process_world("OR-BOX", Settings("Europe/London", channel="backoffice"))
