@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.scoping import CLIENT, effective_role, scope_q
 from agents.models import Agent, Team
+from bpo_portal.drf import Pagination
 from clients.models import Client
 from processes.models import Process
 from reporting.selectors import GROUPS, SCOPES, kpi_rollup
@@ -33,6 +34,7 @@ class KpiView(APIView):
     `start`/`end` inclusive local dates (default: this month to date), `group_by` one of
     day (default), week, month, process, agent, team, client, total. Rates are percentages
     rounded to 2 decimals; undefined rates are null. `components` holds the exact sums.
+    Paginated like every list (`count`, `next`, `previous`, `results`; `page_size` up to 1000).
     """
 
     capability = "kpis.view"
@@ -84,12 +86,9 @@ class KpiView(APIView):
             model = _SCOPE_MODELS[group_by]
             allowed = set(model.objects.filter(scope_q(model, user)).values_list("code", flat=True))
             rows = [row for row in rows if row.key is None or row.key in allowed]
-        return Response(
-            {
-                "start": start,
-                "end": end,
-                "group_by": group_by,
-                "count": len(rows),
-                "results": [row.as_dict(group_by) for row in rows],
-            }
-        )
+        # Paginated like every list of the API (API.md: count, next, previous, results;
+        # ?page_size= up to 1000), with the period and grouping the figures are for.
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        listed = paginator.get_paginated_response([row.as_dict(group_by) for row in page]).data
+        return Response({"start": start, "end": end, "group_by": group_by, **listed})

@@ -419,13 +419,8 @@ def test_token_authentication_works(world, password):
 # --- grouping ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='API.md Conventions: \'Lists are paginated: {"count", "next", "previous", "results": [...]}; '
-    "?page_size= up to 1000.' GET /api/v1/kpis/ answers {start, end, group_by, count, results} without next/previous "
-    "and ignores page_size (GET /api/v1/sla/ does follow the convention).",
-)
 def test_kpi_list_is_paginated(world):
+    """API.md Conventions: lists are paginated ({count, next, previous, results}; page_size)."""
     body = get(world.admin, {"client": "ALPHA", "start": START, "end": END, "page_size": 2}).json()
     assert set(body) >= {"count", "next", "previous", "results"}, sorted(body)
     assert body["count"] == 7 and len(body["results"]) == 2 and body["next"], body
