@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from accounts.permissions import has_capability
 from accounts.scoping import scope_q
 from agents.models import Agent
 from processes.models import Channel, Direction, Interaction, Process
@@ -186,7 +188,32 @@ def _parse_time(value: str) -> datetime | str:
         return f"'{value}' is not an ISO-8601 timestamp (e.g. 2026-10-01T09:00:00+05:30)"
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return f"'{value}' has no UTC offset: add one such as +05:30 or Z (naive timestamps are rejected)"
+    if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
+        # Beyond these, converting to UTC or to a local day can leave the calendar.
+        return f"'{value}' is outside the years {_FIRST_YEAR}–{_LAST_YEAR}"
     return parsed
+
+
+_FIRST_YEAR, _LAST_YEAR = 1000, 2999  # as written; the COPY path's pattern takes the same years
+
+
+def importable_processes(user):
+    """The processes `user` may import into: every process for the command line (None); for a
+    user, the processes in their scope if their role may import interactions (ROLES.md), none
+    otherwise, so every row of theirs is an error whichever door it comes through."""
+    processes = Process.objects.all()
+    if user is None:
+        return processes
+    if not has_capability(user, "interactions.import"):
+        return processes.none()
+    return processes.filter(scope_q(Process, user))
+
+
+def nameable_agents(user):
+    """The agents a row of `user`'s may name: those in their scope (an agent they may not see is
+    reported as unknown, like a process: existence is not revealed); all for the command line."""
+    agents = Agent.objects.all()
+    return agents if user is None else agents.filter(scope_q(Agent, user))
 
 
 def _parse_seconds(value: str) -> int | str:
@@ -241,9 +268,7 @@ class RowValidator:
     """
 
     def __init__(self, user, *, naive_utc_text: bool):
-        processes = Process.objects.select_related("client")
-        if user is not None:
-            processes = processes.filter(scope_q(Process, user))
+        processes = importable_processes(user).select_related("client")
         self.processes = {p.code: (p, ZoneInfo(p.timezone)) for p in processes}
         # For the fast path: ids, default channel, zone, and the cache of `_local_day`.
         self.fast_processes = {
@@ -255,7 +280,7 @@ class RowValidator:
         through = Agent.processes.through
         for agent_id, process_id in through.objects.values_list("agent_id", "process_id"):
             staffing.setdefault(agent_id, set()).add(process_id)
-        for agent_id, code, team_id in Agent.objects.values_list("id", "code", "team_id"):
+        for agent_id, code, team_id in nameable_agents(user).values_list("id", "code", "team_id"):
             self.agents[code] = (agent_id, team_id, frozenset(staffing.get(agent_id, ())))
 
     def _text(self, moment: datetime) -> str:
@@ -322,6 +347,9 @@ class RowValidator:
         # fromisoformat gives a fixed-offset tzinfo or none: no tzinfo is the only "naive" case.
         if (
             arrived.tzinfo is None
+            or not _FIRST_YEAR <= arrived.year <= _LAST_YEAR
+            or (answered is not None and not _FIRST_YEAR <= answered.year <= _LAST_YEAR)
+            or (ended is not None and not _FIRST_YEAR <= ended.year <= _LAST_YEAR)
             or (answered is not None and (answered.tzinfo is None or answered < arrived))
             or (
                 ended is not None
@@ -793,6 +821,14 @@ class _Staging:
 _UPDATE_COLUMNS = [c for c in STAGING_COLUMNS if c not in ("line", "process_id", "external_id")]
 
 
+def _changed(stored: str, imported: str, distinct: str) -> str:
+    """SQL: the imported values differ from the stored row's (NULL-safe). A row imported again
+    unchanged keeps its `imported_at`, so importing a file twice leaves the table exactly as once."""
+    old = ", ".join(f"{stored}.{c}" for c in _UPDATE_COLUMNS)
+    new = ", ".join(f"{imported}.{c}" for c in _UPDATE_COLUMNS)
+    return f"({old}) {distinct} ({new})"
+
+
 def _find_duplicates(cursor, report: ImportReport) -> None:
     cursor.execute(
         f"SELECT s.line, s.external_id, f.first_line FROM {_Staging.name} s JOIN ("
@@ -824,7 +860,8 @@ def _upsert(cursor, now: datetime, *, empty: bool = False) -> tuple[int, int]:
         updated, new = 0, ""
         if not empty:
             cursor.execute(
-                f"UPDATE processes_interaction i SET {assignments}, has_repeat = {flag}, imported_at = %s"
+                f"UPDATE processes_interaction i SET {assignments}, has_repeat = {flag},"
+                f" imported_at = CASE WHEN {_changed('i', 's', 'IS DISTINCT FROM')} THEN %s ELSE i.imported_at END"
                 f" FROM {staging} s {join} WHERE i.process_id = s.process_id AND i.external_id = s.external_id",
                 [stamp],
             )
@@ -848,7 +885,11 @@ def _upsert(cursor, now: datetime, *, empty: bool = False) -> tuple[int, int]:
     updated = cursor.fetchone()[0]
     cursor.execute(f"SELECT COUNT(*) FROM {staging}")
     total = cursor.fetchone()[0]
-    assignments = ", ".join(f"{c} = excluded.{c}" for c in _UPDATE_COLUMNS + ["has_repeat", "imported_at"])
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in _UPDATE_COLUMNS + ["has_repeat"])
+    changed = _changed("processes_interaction", "excluded", "IS NOT")
+    assignments += (
+        f", imported_at = CASE WHEN {changed} THEN excluded.imported_at ELSE processes_interaction.imported_at END"
+    )
     cursor.execute(
         f"INSERT INTO processes_interaction ({', '.join(columns)}, has_repeat, imported_at)"
         f" SELECT {', '.join(f's.{c}' for c in columns)}, {flag}, %s FROM {staging} s {join} WHERE true"
@@ -1189,6 +1230,7 @@ class _PostgresCsv:
         self.stream, self.cursor, self.user, self.report, self.progress = stream, cursor, user, report, progress
         token = uuid.uuid4().hex[:16]
         self.raw, self.processes = f"import_raw_{token}", f"import_processes_{token}"
+        self.agents = f"import_agents_{token}"  # the agents rows may name (`nameable_agents`)
         self.buffer = b""
         self.pos = 0  # the next unread byte of the buffer
         self.offset = 0  # where the buffer starts in the file
@@ -1303,15 +1345,26 @@ class _PostgresCsv:
             f"CREATE UNLOGGED TABLE {self.processes} (code text PRIMARY KEY, id bigint, client_id bigint,"
             " channel text, timezone text) WITH (autovacuum_enabled = false)"
         )
-        processes = Process.objects.all()
-        if self.user is not None:
-            processes = processes.filter(scope_q(Process, self.user))
-        rows = list(processes.values_list("code", "pk", "client_id", "channel", "timezone"))
+        rows = list(importable_processes(self.user).values_list("code", "pk", "client_id", "channel", "timezone"))
         if rows:
             cursor.executemany(f"INSERT INTO {self.processes} VALUES (%s, %s, %s, %s, %s)", rows)
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {self.agents} (id bigint PRIMARY KEY, code text, team_id bigint)"
+            " WITH (autovacuum_enabled = false)"
+        )
+        try:
+            pks, params = nameable_agents(self.user).values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a user who may see no agent
+            return
+        cursor.execute(
+            f"INSERT INTO {self.agents} SELECT id, code, team_id FROM {Agent._meta.db_table} WHERE id IN ({pks})",
+            params,
+        )
 
     def drop(self) -> None:
-        self.cursor.execute(f"DROP TABLE IF EXISTS {self.raw}, {self.processes}, {self.slow}, {_Staging.name}")
+        self.cursor.execute(
+            f"DROP TABLE IF EXISTS {self.raw}, {self.processes}, {self.agents}, {self.slow}, {_Staging.name}"
+        )
 
     def _copy(self, sql: str, chunks: Iterator, line_of: Callable[[int], int]) -> None:
         import psycopg2
@@ -1465,7 +1518,7 @@ class _PostgresCsv:
         if "agent" in self.names:
             through = Agent.processes.through._meta.db_table
             sql += (
-                f" LEFT JOIN {Agent._meta.db_table} a ON a.code = r.agent AND r.agent <> ''"
+                f" LEFT JOIN {self.agents} a ON a.code = r.agent AND r.agent <> ''"
                 f" LEFT JOIN {through} s ON s.agent_id = a.id AND s.process_id = p.id"
             )
         return sql

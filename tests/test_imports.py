@@ -236,7 +236,8 @@ def test_reimport_updates_in_place_and_moves_the_day(alpha):
 def test_rows_for_a_process_outside_the_callers_scope_are_errors(alpha, bravo):
     report = errors_of([good("a"), good("b", process="BRAVO-VOICE", agent="B0001")], user=alpha.ops)
     assert [str(e) for e in report.errors] == [
-        "line 3, column process: no process 'BRAVO-VOICE' that you may import into"
+        "line 3, column process: no process 'BRAVO-VOICE' that you may import into",
+        "line 3, column agent: no agent 'B0001'",  # outside the caller's scope: as if unknown
     ]
 
 

@@ -236,7 +236,10 @@ def test_each_rule_gives_the_same_outcome(alpha, bravo, change):
 def test_the_callers_scope_is_the_same(alpha, bravo):
     rows = [good("a"), good("b", process="BRAVO-VOICE", agent="B0001"), good("c", process="ALPHA-CHAT")]
     outcome = same(text_of(rows), user=alpha.ops)
-    assert outcome["report"][4] == ["line 3, column process: no process 'BRAVO-VOICE' that you may import into"]
+    assert outcome["report"][4] == [
+        "line 3, column process: no process 'BRAVO-VOICE' that you may import into",
+        "line 3, column agent: no agent 'B0001'",
+    ]
     assert same(text_of(rows))["ok"]
 
 
