@@ -49,31 +49,14 @@ from reporting import engine
 from reporting.models import DailyKpi, KpiMark
 from tests.conftest import api_as
 from tests.factories import AgentFactory, ClientFactory, ProcessFactory, TeamFactory, UserFactory
+from tests.spec_lists import IMPORT_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
 BULK = "/api/v1/interactions/bulk/"
 UPLOAD = "/processes/imports/"
 
-# The columns in the order the spec's table lists them.
-FIELDS = [
-    "external_id",
-    "process",
-    "agent",
-    "channel",
-    "direction",
-    "customer_ref",
-    "arrived_at",
-    "answered_at",
-    "ended_at",
-    "talk_seconds",
-    "hold_seconds",
-    "wrap_seconds",
-    "abandoned",
-    "resolved",
-    "csat",
-    "disposition",
-]
+FIELDS = IMPORT_COLUMNS  # in the order of the spec's table
 INT_FIELDS = {"talk_seconds", "hold_seconds", "wrap_seconds", "csat"}
 BOOL_FIELDS = {"abandoned", "resolved"}
 ERROR = re.compile(r"line (\d+), column ([^:]+): (.+)", re.S)

@@ -5,26 +5,11 @@ import pytest
 from tests.conftest import api_as
 from tests.factories import AgentFactory
 from tests.kpi_helpers import load, row
+from tests.spec_lists import KPI_FIGURES
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = {
-    "offered",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "handled",
-    "aht",
-    "asa",
-    "abandon_rate",
-    "service_level",
-    "fcr",
-    "csat",
-    "csat_mean",
-    "qa_score",
-    "tat_compliance",
-    "computed_at",
-}
+FIELDS = {*KPI_FIGURES, "computed_at"}
 
 
 def answered(external_id, arrived, *, process="ALPHA-VOICE", agent="A0001", wait=10, talk=100, customer="", csat=""):

@@ -26,26 +26,11 @@ from accounts.models import Role
 from tests.conftest import api_as
 from tests.factories import AgentFactory, ProcessFactory, TeamFactory, UserFactory
 from tests.kpi_helpers import load
+from tests.spec_lists import KPI_COUNTS, KPI_FIGURES
 
 pytestmark = pytest.mark.django_db
 
-FIGURES = [
-    "offered",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "handled",
-    "aht",
-    "asa",
-    "abandon_rate",
-    "service_level",
-    "fcr",
-    "csat",
-    "csat_mean",
-    "qa_score",
-    "tat_compliance",
-]
-COUNTS = ["offered", "answered", "abandoned", "short_abandoned", "handled"]
+FIGURES, COUNTS = KPI_FIGURES, KPI_COUNTS
 GROUP_BYS = ["day", "week", "month", "process", "agent", "team", "client", "total"]
 
 # Process settings used by every process here: the KPIS.md defaults.
