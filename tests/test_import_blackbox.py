@@ -100,48 +100,40 @@ def world(db, settings, tmp_path) -> World:
 # --- rows -------------------------------------------------------------------------------------------
 
 
+def _record(**values) -> dict:
+    """A record with every column, empty unless given."""
+    return {**dict.fromkeys(FIELDS, ""), **values}
+
+
 def answered(external_id="bb-case", **overrides) -> dict:
     """An answered voice call arriving 23:58 UTC, ending after Oslo's spring-forward."""
-    data = dict.fromkeys(FIELDS, "")
-    data.update(
-        external_id=external_id,
-        process="NRD-VOICE",
-        agent="N-100",
-        customer_ref="C-4411",
-        arrived_at="2026-03-29T00:58:00+01:00",
-        answered_at="2026-03-29T00:58:21+01:00",
-        ended_at="2026-03-29T03:04:00+02:00",
-        talk_seconds="3600",
-        hold_seconds="45",
-        wrap_seconds="20",
-        abandoned="false",
-        csat="4",
-        disposition="callback",
-    )
-    data.update(overrides)
-    return data
+    base = {
+        "process": "NRD-VOICE",
+        "agent": "N-100",
+        "customer_ref": "C-4411",
+        "arrived_at": "2026-03-29T00:58:00+01:00",
+        "answered_at": "2026-03-29T00:58:21+01:00",
+        "ended_at": "2026-03-29T03:04:00+02:00",
+        "talk_seconds": "3600",
+        "hold_seconds": "45",
+        "wrap_seconds": "20",
+        "abandoned": "false",
+        "csat": "4",
+        "disposition": "callback",
+    }
+    return _record(**{**base, "external_id": external_id, **overrides})
 
 
 def abandoned(external_id="bb-case", **overrides) -> dict:
-    data = dict.fromkeys(FIELDS, "")
-    data.update(
-        external_id=external_id,
-        process="NRD-VOICE",
-        customer_ref="C-9",
-        arrived_at="2026-04-02T08:15:00Z",
-        ended_at="2026-04-02T08:15:42Z",
-        abandoned="true",
-    )
-    data.update(overrides)
-    return data
+    base = {"process": "NRD-VOICE", "customer_ref": "C-9", "arrived_at": "2026-04-02T08:15:00Z"}
+    base.update(ended_at="2026-04-02T08:15:42Z", abandoned="true")
+    return _record(**{**base, "external_id": external_id, **overrides})
 
 
 def waiting(external_id="bb-case", **overrides) -> dict:
     """An email not answered yet (neither answered nor abandoned)."""
-    data = dict.fromkeys(FIELDS, "")
-    data.update(external_id=external_id, process="NRD-MAIL", arrived_at="2026-04-03T12:00:00+02:00")
-    data.update(overrides)
-    return data
+    base = {"process": "NRD-MAIL", "arrived_at": "2026-04-03T12:00:00+02:00"}
+    return _record(**{**base, "external_id": external_id, **overrides})
 
 
 def csv_bytes(rows: list[dict], header=None, *, bom=False, newline="\n") -> bytes:
