@@ -501,6 +501,15 @@ def _refused_without_writing(outcome: Outcome, before: int = 0):
     assert Interaction.objects.count() == before, f"{outcome.door}: a refused input changed the stored rows"
 
 
+def _refused_at_every_door(doors, rows: list[dict], header=None) -> dict[str, Outcome]:
+    """Run `rows` through every door: each must refuse them and write nothing."""
+    outcomes = {}
+    for door in DOORS:
+        outcomes[door] = outcome = doors.run(door, rows, header)
+        _refused_without_writing(outcome)
+    return outcomes
+
+
 def _by_line(outcome: Outcome) -> dict[int, list[tuple[str, str]]]:
     grouped: dict[int, list[tuple[str, str]]] = {}
     for line, column, reason in outcome.errors:
@@ -552,11 +561,8 @@ def test_every_invalid_value_is_refused_with_its_line_and_column(chunk, doors):
     for n, case in enumerate(chunk):
         rows += [answered(f"good-{n}", customer_ref=f"G{n}"), _with_id(case.row, f"bad-{n}")]
     rows.append(waiting("good-last"))
-    outcomes = {}
-    for door in DOORS:
-        outcome = doors.run(door, rows)
-        outcomes[door] = outcome
-        _refused_without_writing(outcome)
+    outcomes = _refused_at_every_door(doors, rows)
+    for door, outcome in outcomes.items():
         grouped = _by_line(outcome)
         if door in CSV_DOORS:
             assert set(grouped) == {2 * n + 3 for n in range(len(chunk))}, f"{door}: errors on lines {sorted(grouped)}"
@@ -581,9 +587,7 @@ def test_every_invalid_value_is_refused_with_its_line_and_column(chunk, doors):
 def test_a_required_column_missing_from_the_header_is_refused(missing, doors):
     header = [name for name in FIELDS if name != missing]
     rows = [waiting("m1"), answered("m2")]
-    for door in DOORS:
-        outcome = doors.run(door, rows, header)
-        _refused_without_writing(outcome)
+    for door, outcome in _refused_at_every_door(doors, rows, header).items():
         assert {column for _, column, _ in outcome.errors} == {missing}, outcome
         if door in CSV_DOORS:
             assert {line for line, _, _ in outcome.errors} == {1}, f"{door}: the header is line 1: {outcome}"
@@ -663,9 +667,7 @@ def test_the_same_file_stores_the_same_rows_through_every_door_whatever_the_colu
 def test_an_unknown_column_is_refused(unknown, doors):
     header = [*FIELDS, unknown]
     rows = [{**answered("u1"), unknown: "5"}, {**waiting("u2"), unknown: ""}]
-    for door in DOORS:
-        outcome = doors.run(door, rows, header)
-        _refused_without_writing(outcome)
+    for door, outcome in _refused_at_every_door(doors, rows, header).items():
         assert {column for _, column, _ in outcome.errors} == {unknown}, outcome
         if door in CSV_DOORS:
             assert {line for line, _, _ in outcome.errors} == {1}, f"{door}: the header is line 1: {outcome}"
@@ -696,9 +698,7 @@ def test_a_byte_order_mark_is_accepted(door, doors):
 
 def test_a_duplicate_external_id_within_one_file_is_refused(doors):
     rows = [answered("dup-1"), waiting("solo"), answered("dup-1", talk_seconds="61")]
-    for door in DOORS:
-        outcome = doors.run(door, rows)
-        _refused_without_writing(outcome)
+    for door, outcome in _refused_at_every_door(doors, rows).items():
         assert {column for _, column, _ in outcome.errors} == {"external_id"}, outcome
         lines = {line for line, _, _ in outcome.errors}
         if door in CSV_DOORS:
@@ -745,11 +745,8 @@ def test_every_bad_line_is_listed_with_every_error(doors):
     rows[4]["csat"] = "9"  # line 6
     rows[4]["talk_seconds"] = "-5"  # line 6, a second error on the same row
     rows[11]["agent"] = "N-404"  # line 13
-    outcomes = {}
-    for door in DOORS:
-        outcome = doors.run(door, rows)
-        outcomes[door] = outcome
-        _refused_without_writing(outcome)
+    outcomes = _refused_at_every_door(doors, rows)
+    for door, outcome in outcomes.items():
         grouped = _by_line(outcome)
         columns = [sorted(column for column, _ in grouped[line]) for line in sorted(grouped)]
         assert columns == [["direction"], ["csat", "talk_seconds"], ["agent"]], f"{door}: {outcome}"
@@ -760,9 +757,7 @@ def test_every_bad_line_is_listed_with_every_error(doors):
 
 def test_at_most_100_errors_are_listed_then_a_count_of_the_rest(doors):
     rows = [answered(f"many-{n}", csat="0") for n in range(130)]
-    for door in DOORS:
-        outcome = doors.run(door, rows)
-        _refused_without_writing(outcome)
+    for door, outcome in _refused_at_every_door(doors, rows).items():
         assert len(outcome.errors) == 100, f"{door}: {len(outcome.errors)} errors listed"
         assert {column for _, column, _ in outcome.errors} == {"csat"}
         lines = [line for line, _, _ in outcome.errors]
@@ -836,9 +831,7 @@ def test_a_changed_row_is_updated_in_place(door, doors):
 def test_a_row_for_another_clients_process_is_an_error_not_a_skip(doors):
     rows = [answered("sc-1"), waiting("sc-2", process="KAI-CHAT"), waiting("sc-3")]
     foreign, unknown = {}, {}
-    for door in DOORS:
-        outcome = doors.run(door, rows)
-        _refused_without_writing(outcome)
+    for door, outcome in _refused_at_every_door(doors, rows).items():
         assert [column for _, column, _ in outcome.errors] == ["process"], outcome
         if door in CSV_DOORS:
             assert [line for line, _, _ in outcome.errors] == [3], outcome
