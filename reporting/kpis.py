@@ -18,10 +18,46 @@ from collections.abc import Mapping
 
 # Bumped whenever a definition below changes meaning; reports record the version they used.
 # 2026.2: TAT compliance counts back-office items only (it counted every handled, ended one).
-KPI_DEFINITION_VERSION = "2026.2"
+# 2026.3: channel rules (KPIS.md "Channels: which figures apply"): queue figures from voice, chat
+#         and email only; `received` counts inbound back-office items; TAT covers email and
+#         back-office items.
+KPI_DEFINITION_VERSION = "2026.3"
+
+# KPIS.md, "Channels: which figures apply". Queue contacts feed the queue figures; back-office
+# items their own volume (`received`); turnaround covers asynchronous work.
+QUEUE_CHANNELS = ("voice", "chat", "email")
+BACKOFFICE_CHANNELS = ("backoffice",)
+TAT_CHANNELS = ("email", "backoffice")
+
+# Which figures apply to which channels: a figure is shown for a process only when one of the
+# channels it has work in is listed (otherwise it is undefined: "n/a", never 0 %).
+QUEUE_FIGURES = ("offered", "answered", "abandoned", "short_abandoned", "asa", "abandon_rate", "service_level")
+FIGURE_CHANNELS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(QUEUE_FIGURES, QUEUE_CHANNELS),
+    "received": BACKOFFICE_CHANNELS,
+    "tat_compliance": TAT_CHANNELS,
+    **dict.fromkeys(("handled", "aht", "fcr", "csat", "csat_mean", "qa_score"), QUEUE_CHANNELS + BACKOFFICE_CHANNELS),
+}
+
+
+def figure_applies(figure: str, channels) -> bool:
+    """Whether `figure` (a KPI or count name) applies to work in any of `channels` (KPIS.md)."""
+    allowed = FIGURE_CHANNELS.get(figure)
+    return allowed is None or any(channel in allowed for channel in channels)
+
+
+def applicable_figures(channels) -> list[str]:
+    """The figure names that apply to work in `channels`, in FIGURE_CHANNELS order."""
+    return [name for name in FIGURE_CHANNELS if figure_applies(name, channels)]
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
 
 COMPONENTS = (
     "offered",
+    "received",
     "short_abandoned",
     "abandoned",
     "answered",
@@ -44,6 +80,12 @@ COMPONENTS = (
 )
 
 
+def volume(c: Mapping) -> int:
+    """Work arriving: inbound queue contacts offered plus inbound back-office items received.
+    The volume a projection's pace and weekday pattern follow, whatever the channels."""
+    return (c.get("offered") or 0) + (c.get("received") or 0)
+
+
 def _rate(numerator, denominator) -> float | None:
     if not denominator:
         return None
@@ -58,6 +100,9 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     process `settings` (whose columns hold the thresholds). Portable between PostgreSQL and
     SQLite (booleans are used as predicates; times are pre-derived numbers on the interaction).
 
+    - queue contact = channel voice, chat or email (KPIS.md "Channels"): only they feed offered,
+      answered, abandoned, short_abandoned, answered/abandoned within, the wait and the service
+      level; back-office items count in `received` (inbound) instead;
     - inbound = direction 'inbound'; counts are of inbound interactions except `handled`;
     - short abandon = abandoned and (ended − arrived) < short_abandon_seconds; left out of every
       figure but `offered` and `short_abandoned`;
@@ -66,21 +111,23 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     - handled = answered_at set, inbound and outbound;
     - FCR eligible = handled, inbound, non-empty customer_ref; resolved = eligible and without a
       repeat contact (`has_repeat`, kept per interaction from `repeat_contact_sql()`);
-    - TAT = handled back-office items (channel 'backoffice') with an end: within when
-      (ended − arrived) <= tat_hours; calls, chats and emails have no turnaround target;
+    - TAT = handled asynchronous items (channels email and backoffice) with an end: within
+      when (ended − arrived) <= tat_hours; calls and chats have no turnaround target;
     - service level numerator and denominator follow the process's `sl_formula` (KPIS.md), so
       service levels over several processes remain a ratio of sums.
     """
     i, p = alias, settings
-    inbound = f"{i}.direction = 'inbound'"
+    any_inbound = f"{i}.direction = 'inbound'"
+    inbound = f"({any_inbound} AND {_in(f'{i}.channel', QUEUE_CHANNELS)})"
+    received = f"({any_inbound} AND {_in(f'{i}.channel', BACKOFFICE_CHANNELS)})"
     short = f"({i}.abandoned AND {i}.duration_seconds < {p}.short_abandon_seconds)"
     abandoned = f"({inbound} AND {i}.abandoned AND NOT {short})"
     answered = f"({inbound} AND {i}.answered_at IS NOT NULL)"
     answered_within = f"({answered} AND {i}.wait_seconds <= {p}.sl_threshold_seconds)"
     abandoned_within = f"({abandoned} AND {i}.duration_seconds <= {p}.sl_threshold_seconds)"
     handled = f"({i}.answered_at IS NOT NULL)"
-    eligible = f"({handled} AND {inbound} AND {i}.customer_ref <> '')"
-    tat_item = f"({handled} AND {i}.channel = 'backoffice' AND {i}.ended_at IS NOT NULL)"
+    eligible = f"({handled} AND {any_inbound} AND {i}.customer_ref <> '')"
+    tat_item = f"({handled} AND {_in(f'{i}.channel', TAT_CHANNELS)} AND {i}.ended_at IS NOT NULL)"
 
     def count(condition: str) -> str:
         return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
@@ -101,6 +148,7 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     )
     return {
         "offered": count(inbound),
+        "received": count(received),
         "short_abandoned": count(f"{inbound} AND {short}"),
         "abandoned": count(abandoned),
         "answered": count(answered),
@@ -230,8 +278,9 @@ def qa_score(c: Mapping) -> float | None:
 
 
 def tat_compliance(c: Mapping) -> float | None:
-    """Turnaround compliance (back office), %: handled back-office items with (ended − arrived)
-    <= tat_hours ÷ handled back-office items with an end × 100."""
+    """Turnaround compliance (email and back office), %: handled email / back-office items with
+    (ended − arrived) <= tat_hours ÷ handled email / back-office items with an end × 100;
+    undefined for calls and chats (no such items: denominator 0)."""
     return _rate(c["tat_within"], c["tat_items"])
 
 

@@ -32,6 +32,7 @@ class DailyKpi(models.Model):
         "agents.Team", on_delete=models.SET_NULL, null=True, related_name="+", db_index=False, db_constraint=False
     )
     offered = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
     short_abandoned = models.IntegerField(default=0)
     abandoned = models.IntegerField(default=0)
     answered = models.IntegerField(default=0)

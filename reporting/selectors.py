@@ -36,7 +36,10 @@ class KpiRow:
     def as_dict(self, group_by: str) -> dict:
         data = {group_by: self.key} if group_by != "total" else {}
         data.update(
-            {name: self.components[name] for name in ("offered", "answered", "abandoned", "short_abandoned", "handled")}
+            {
+                name: self.components[name]
+                for name in ("offered", "received", "answered", "abandoned", "short_abandoned", "handled")
+            }
         )
         data.update(kpis.figures(self.components))
         data["computed_at"] = self.computed_at

@@ -4,8 +4,8 @@ and the service credits owed.
 
 Projection (documented on the pages that show it): the month-end figure is the month-to-date
 components plus the *expected remaining* components. Expected remaining volume is the process's
-weekday pattern — the mean `offered` per weekday over the eight weeks before today — summed over
-the days left in the month (for today, only what is still expected beyond what has arrived);
+weekday pattern — the mean volume (offered + received) per weekday over the eight weeks before
+today — summed over the days left in the month (for today, only what is still expected beyond what has arrived);
 that pattern is cached for ten minutes, since it only changes with late data for past days.
 Those remaining contacts are assumed to perform at the *recent pace*: the components of the last
 seven complete days, scaled to the expected volume. Without a recent week the month-to-date
@@ -214,8 +214,8 @@ def _component_rows(process_ids, start: date, end: date, *, by_day: bool):
 
 
 def _weekday_history(process_ids: list[int], start: date, before: date) -> dict:
-    """{(process id, day): offered} for the days before the recent window: the volume pattern of
-    the projection. These are past days that change only with late data, so the result is cached
+    """{(process id, day): volume (offered + received)} for the days before the recent window:
+    the volume pattern of the projection. These are past days that change only with late data, so the result is cached
     for PATTERN_CACHE_SECONDS (the recent days and the month itself are always read fresh)."""
     key = "sla-pattern:" + hashlib.sha256(f"{sorted(process_ids)}:{start}:{before}".encode()).hexdigest()
     cached = cache.get(key)
@@ -223,8 +223,10 @@ def _weekday_history(process_ids: list[int], start: date, before: date) -> dict:
         return cached
     older = DailyKpi.objects.filter(process_id__in=process_ids, local_date__gte=start, local_date__lt=before)
     result = {
-        (e["process_id"], e["local_date"]): e["offered"] or 0
-        for e in older.values("process_id", "local_date").annotate(offered=Sum("offered")).order_by()
+        (e["process_id"], e["local_date"]): kpis.volume(e)
+        for e in older.values("process_id", "local_date")
+        .annotate(offered=Sum("offered"), received=Sum("received"))
+        .order_by()
     }
     cache.set(key, result, PATTERN_CACHE_SECONDS)
     return result
@@ -242,7 +244,7 @@ def process_months(processes, month: date, *, now: datetime | None = None) -> li
     todays = {p.pk: local_today(p, now) for p in processes}
     running = [p.pk for p in processes if first <= todays[p.pk] <= last]
     # Three small reads: the month's components per process (summed in the database), the
-    # recent days the projection's pace comes from per (process, day), and only `offered` for
+    # recent days the projection's pace comes from per (process, day), and only the volume for
     # the older weekday pattern (cached).
     history = defaultdict(dict)  # process id → {day: components}
     month_rows = defaultdict(kpis.empty_components)
@@ -255,8 +257,8 @@ def process_months(processes, month: date, *, now: datetime | None = None) -> li
         for pid, day, _last_at, components in _component_rows(running, recent_from, recent_to, by_day=True):
             history[pid][day] = components
         earliest = min(todays[i] for i in running) - timedelta(days=PATTERN_WEEKS * 7)
-        for (pid, day), offered in _weekday_history(running, earliest, recent_from).items():
-            history[pid][day] = {"offered": offered}
+        for (pid, day), arrived in _weekday_history(running, earliest, recent_from).items():
+            history[pid][day] = {"offered": arrived}
 
     targets = defaultdict(list)
     from processes.models import SLATarget
@@ -301,7 +303,7 @@ def _project(pm: ProcessMonth, days: dict) -> None:
         # Days with no rows after the first day with data are real zero-volume days.
         day = min(known)
         while day < today:
-            by_weekday[day.weekday()].append(days.get(day, {}).get("offered", 0))
+            by_weekday[day.weekday()].append(kpis.volume(days.get(day, {})))
             day += timedelta(days=1)
     if by_weekday:
 
@@ -315,9 +317,9 @@ def _project(pm: ProcessMonth, days: dict) -> None:
         elapsed = max(pm.days_elapsed, 1)
 
         def expected(d: date) -> float:
-            return pm.components["offered"] / elapsed
+            return kpis.volume(pm.components) / elapsed
 
-    offered_today = days.get(today, {}).get("offered", 0)
+    offered_today = kpis.volume(days.get(today, {}))
     remaining = max(0.0, expected(today) - offered_today)
     day = today + timedelta(days=1)
     while day <= pm.end:
@@ -329,9 +331,9 @@ def _project(pm: ProcessMonth, days: dict) -> None:
     for offset in range(1, RECENT_DAYS + 1):
         for name, value in days.get(today - timedelta(days=offset), {}).items():
             recent[name] += value
-    if not recent["offered"]:
+    if not kpis.volume(recent):
         recent = dict(pm.components)
-    scale = remaining / recent["offered"] if recent["offered"] else 0.0
+    scale = remaining / kpis.volume(recent) if kpis.volume(recent) else 0.0
     projected = {name: pm.components[name] + scale * recent[name] for name in kpis.COMPONENTS}
     pm.projected_components = projected
     pm.projected_figures = kpis.figures(projected, digits=None)

@@ -21,6 +21,6 @@ IMPORT_COLUMNS = [
     "disposition",
 ]
 
-KPI_COUNTS = ["offered", "answered", "abandoned", "short_abandoned", "handled"]
+KPI_COUNTS = ["offered", "received", "answered", "abandoned", "short_abandoned", "handled"]
 KPI_RATES = ["aht", "asa", "abandon_rate", "service_level", "fcr", "csat", "csat_mean", "qa_score", "tat_compliance"]
 KPI_FIGURES = KPI_COUNTS + KPI_RATES

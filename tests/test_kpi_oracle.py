@@ -18,9 +18,11 @@ recomputation (as the on-commit task does) plus an idempotent re-import, and a c
 process's settings through the API. Readings of KPIS.md the oracle makes: "fcr_window_days" is
 elapsed time (N x 24 h, also across a DST change); any interaction of the customer that is not a
 short abandon is a repeat (outbound, unanswered ones too); CSAT counts every response (outbound
-too); TAT compliance counts back-office items only (channel `backoffice`, the row's or else the
-process's). This check found that the portal counted every handled, ended interaction in TAT
-compliance (fixed; `test_tat_compliance_counts_back_office_items_only` holds it).
+too); channels (the row's, or else the process's) as "Channels: which figures apply" says: queue
+figures from voice, chat and email contacts, `received` from inbound back-office items, TAT
+compliance over email and back-office items. This check found that the portal counted every
+handled, ended interaction in TAT compliance (fixed; `test_tat_compliance_counts_back_office_items_only`
+holds it).
 The portal rounds its figures (e.g. 33.33): figures are compared to within 0.005.
 """
 
@@ -84,7 +86,8 @@ class Fact:
     agent: str | None
     team: str | None
     formula: str
-    inbound: bool
+    inbound: bool  # an inbound queue contact (voice, chat, email)
+    received: bool  # an inbound back-office item
     short: bool
     abandoned: bool
     answered: bool
@@ -134,6 +137,7 @@ def kpi_figures(facts: list[Fact]) -> dict:
     tat_items = [f for f in facts if f.tat_item]
     return {
         "offered": len(inbound),
+        "received": sum(f.received for f in facts),
         "answered": len(answered),
         "abandoned": len(abandoned),
         "short_abandoned": sum(f.short for f in inbound),
@@ -181,12 +185,14 @@ class Oracle:
 
         self.facts: list[Fact] = []
         for r, s, arrived, answered_at, ended, abandoned_flag, duration, short in parsed:
-            inbound = (r["direction"] or "inbound") == "inbound"
+            channel = r["channel"] or s.channel
+            any_inbound = (r["direction"] or "inbound") == "inbound"
+            inbound = any_inbound and channel in ("voice", "chat", "email")
             handled = answered_at is not None
             answered = inbound and handled
             wait = (answered_at - arrived).total_seconds() if handled else 0.0
             not_short_abandon = inbound and abandoned_flag and not short
-            eligible = handled and inbound and bool(r["customer_ref"])
+            eligible = handled and any_inbound and bool(r["customer_ref"])
             resolved = False
             if eligible:
                 same = arrivals[(r["process"], r["customer_ref"])]
@@ -194,8 +200,7 @@ class Oracle:
                 # any j with arrived < j <= arrived + window?
                 after = bisect.bisect_right(same, arrived)
                 resolved = not (after < len(same) and same[after] <= window_end)
-            channel = r["channel"] or s.channel
-            tat_item = channel == "backoffice" and handled and ended is not None
+            tat_item = channel in ("email", "backoffice") and handled and ended is not None
             agent = r["agent"] or None
             self.facts.append(
                 Fact(
@@ -205,6 +210,7 @@ class Oracle:
                     team=teams.get(agent) if agent else None,
                     formula=s.sl_formula,
                     inbound=inbound,
+                    received=any_inbound and channel == "backoffice",
                     short=inbound and short,
                     abandoned=not_short_abandon,
                     answered=answered,
