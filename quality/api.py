@@ -155,6 +155,29 @@ class EvaluationSerializer(serializers.ModelSerializer):
         fields["interaction"].queryset = Interaction.objects.filter(scope_q(Interaction, user))
         return fields
 
+    def validate(self, attrs):
+        """Every criterion of the current scorecard answered exactly once (null = not applicable);
+        the 400 names each missing or repeated criterion, not only the first."""
+        scorecard = services.current_scorecard(attrs["interaction"].process)
+        if scorecard is None:
+            return attrs  # the service explains that the process has no active scorecard
+        given = [a["criterion"].pk for a in attrs["answers"]]
+        repeated = sorted({pk for pk in given if given.count(pk) > 1})
+        criteria = list(scorecard.criteria())
+        missing = [c for c in criteria if c.pk not in set(given)]
+        errors = []
+        if missing:
+            names = "; ".join(f"{c.pk} “{c.text}”" for c in missing)
+            errors.append(
+                f"{len(missing)} of {len(criteria)} criteria of {scorecard.name} v{scorecard.version} are not "
+                f"answered: {names}. Give points_earned for each (null where the criterion allows not applicable)."
+            )
+        if repeated:
+            errors.append(f"Criteria answered more than once: {', '.join(map(str, repeated))}.")
+        if errors:
+            raise serializers.ValidationError({"answers": errors})
+        return attrs
+
     def create(self, validated_data):
         answers = validated_data["answers"]
         return services.evaluation_create(

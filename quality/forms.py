@@ -139,8 +139,16 @@ def comment_field_name(criterion) -> str:
     return f"note{criterion.pk}"
 
 
+UNANSWERED = ""
+
+
 class ScoringForm(forms.Form):
-    """One choice (points, or not applicable) and one comment per criterion of a scorecard."""
+    """One choice (points, or not applicable) and one comment per criterion of a scorecard.
+
+    A new scoring starts unanswered (no points preselected), so an evaluator who saves without
+    scoring is refused criterion by criterion instead of recording full marks. `initial_answers`
+    ({criterion id: (points or None, comment)}) prefills an existing scoring, e.g. to amend it.
+    """
 
     comment = forms.CharField(
         label="Overall comment", widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}), required=False
@@ -153,14 +161,16 @@ class ScoringForm(forms.Form):
             del self.fields["comment"]
         initial_answers = initial_answers or {}
         for c in self.criteria:
-            choices = [(str(p), f"{p} / {c.points_possible}") for p in range(c.points_possible, -1, -1)]
+            choices = [(UNANSWERED, "— score —")]
+            choices += [(str(p), f"{p} / {c.points_possible}") for p in range(c.points_possible, -1, -1)]
             if c.allow_na:
                 choices.append((NA, "N/A"))
-            initial = initial_answers.get(c.pk, (c.points_possible, ""))
+            points, note = initial_answers.get(c.pk, (UNANSWERED, ""))
             self.fields[answer_field_name(c)] = forms.ChoiceField(
                 label=c.text,
                 choices=choices,
-                initial=NA if initial[0] is None else str(initial[0]),
+                initial=NA if points is None else str(points),
+                error_messages={"required": self.unanswered_message(c)},
                 widget=forms.Select(
                     attrs={
                         "class": "form-select form-select-sm",
@@ -175,9 +185,32 @@ class ScoringForm(forms.Form):
             self.fields[comment_field_name(c)] = forms.CharField(
                 label=f"Comment on “{c.text}”",
                 required=False,
-                initial=initial[1],
+                initial=note,
                 widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "Comment"}),
             )
+
+    @staticmethod
+    def unanswered_message(criterion) -> str:
+        if criterion.allow_na:
+            return "Not answered yet: choose the points earned, or N/A if it does not apply."
+        return "Not answered yet: choose the points earned."
+
+    def unanswered(self) -> list:
+        """The criteria a bound form left unanswered (in scorecard order)."""
+        if not self.is_bound:
+            return []
+        return [c for c in self.criteria if not self.data.get(self.add_prefix(answer_field_name(c)))]
+
+    def clean(self):
+        cleaned = super().clean()
+        missing = self.unanswered()
+        if missing:
+            names = "; ".join(f"“{c.text}”" for c in missing)
+            raise ValidationError(
+                f"Not saved: {len(missing)} of {len(self.criteria)} criteria still unanswered: {names}. "
+                "Score each one, or mark it N/A where that is allowed."
+            )
+        return cleaned
 
     def rows(self):
         """(section, [(criterion, answer field, comment field)]) in scorecard order, for templates."""

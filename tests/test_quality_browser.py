@@ -17,6 +17,16 @@ def test_analyst_scores_an_interaction_and_the_agent_sees_it(page, live_server, 
     _sign_in(page, live_server, "qa_alpha", password)
     page.goto(f"{live_server.url}/quality/evaluate/{interaction.pk}/")
     need = data.scorecard.criteria()[2]
+    # The form starts unscored: saving now is held back and names what is unanswered.
+    assert page.get_by_test_id("live-score").inner_text() == "— (5 of 5 unanswered)"
+    page.get_by_role("button", name="Save evaluation").click()
+    summary = page.locator("[data-unanswered-summary]")
+    assert "Still unanswered: Greeting and name" in summary.inner_text()
+    assert page.locator("tr.qa-unanswered").count() == 5
+    assert "/evaluate/" in page.url and not Evaluation.objects.filter(interaction=interaction).exists()
+    for criterion in data.scorecard.criteria():
+        page.get_by_label(criterion.text, exact=True).select_option(str(criterion.points_possible))
+    assert page.locator("tr.qa-unanswered").count() == 0 and summary.is_hidden()
     page.get_by_label("Understood the need").select_option("3")
     assert page.get_by_test_id("live-score").inner_text() == "88.0"
     page.get_by_placeholder("Comment").nth(2).fill("Ask one more probing question")

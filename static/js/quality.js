@@ -16,31 +16,65 @@
       options: { scales: { y: { min: 0, max: 100 } }, plugins: { legend: { position: "bottom" } } },
     });
   }
-  // Live score preview for forms marked data-live-score (same rule as quality/scoring.py).
+  // Selects marked data-autosubmit submit their form on change (the process picker of "Evaluate").
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("select[data-autosubmit]") && event.target.form) event.target.form.requestSubmit();
+  });
+  // Live score for forms marked data-live-score (same rule as quality/scoring.py; the server
+  // recomputes and decides on save). Criteria start unanswered: the score waits for all of them,
+  // a summary names the unanswered ones, and submitting with any left marks them instead.
   document.querySelectorAll("form[data-live-score]").forEach((form) => {
     const out = form.querySelector("[data-score-output]");
+    const summary = form.querySelector("[data-unanswered-summary]");
+    const selects = () => Array.from(form.querySelectorAll("select[data-points]"));
+    const label = (select) => {
+      const row = select.closest("tr");
+      const text = row && row.querySelector("label");
+      return text ? text.textContent.trim() : select.name;
+    };
     const update = () => {
       const sections = {};
-      const rows = [];
-      form.querySelectorAll("select[data-points]").forEach((select) => {
-        const section = select.dataset.section;
-        const weight = parseFloat(select.dataset.weight);
-        sections[section] = (sections[section] || 0) + weight;
-        rows.push({ select, section, weight });
+      selects().forEach((select) => {
+        sections[select.dataset.section] = (sections[select.dataset.section] || 0) + parseFloat(select.dataset.weight);
       });
       let earned = 0, total = 0, fatal = false;
-      rows.forEach(({ select, section, weight }) => {
+      const missing = [];
+      selects().forEach((select) => {
+        const row = select.closest("tr");
+        if (select.value === "") { missing.push(select); return; }
+        if (row) row.classList.remove("qa-unanswered");
         if (select.value === "na") return;
         const possible = parseInt(select.dataset.points, 10);
         const points = parseInt(select.value, 10);
-        const w = (parseFloat(select.dataset.sectionWeight) * weight) / sections[section];
+        const w = (parseFloat(select.dataset.sectionWeight) * parseFloat(select.dataset.weight)) / sections[select.dataset.section];
         earned += (w * points) / possible;
         total += w;
         if (points < possible && select.dataset.fatal === "1") fatal = true;
       });
-      if (out) out.textContent = total === 0 ? "—" : fatal ? "0.0 (fatal)" : ((earned / total) * 100).toFixed(1);
+      const count = selects().length;
+      if (out) {
+        if (missing.length) out.textContent = "— (" + missing.length + " of " + count + " unanswered)";
+        else out.textContent = total === 0 ? "—" : fatal ? "0.0 (fatal)" : ((earned / total) * 100).toFixed(1);
+      }
+      if (summary && !summary.classList.contains("d-none")) {
+        if (missing.length) summary.textContent = "Still unanswered: " + missing.map(label).join("; ") + ".";
+        else summary.classList.add("d-none");
+      }
+      return missing;
     };
     form.addEventListener("change", update);
+    form.addEventListener("submit", (event) => {
+      if (form.hasAttribute("data-preview-only")) { event.preventDefault(); return; }
+      const missing = update();
+      if (!missing.length) return;
+      event.preventDefault();
+      missing.forEach((select) => { const row = select.closest("tr"); if (row) row.classList.add("qa-unanswered"); });
+      if (summary) {
+        summary.textContent = "Still unanswered: " + missing.map(label).join("; ") + ".";
+        summary.classList.remove("d-none");
+      }
+      missing[0].focus();
+    });
     update();
   });
 })();
