@@ -116,9 +116,17 @@ class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return queryset.filter(scope_q(Interaction, self.request.user))
 
 
+class BulkDaysSerializer(serializers.Serializer):
+    process = serializers.CharField()
+    timezone = serializers.CharField(help_text="The process's time zone: the days are its local days.")
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
 class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
+    days = BulkDaysSerializer(many=True, help_text="Ranges of consecutive local days changed, per process.")
 
 
 class BulkErrorSerializer(serializers.Serializer):
@@ -145,7 +153,7 @@ class InteractionBulkView(APIView):
             report = import_records(request.data, user=request.user)
         except ImportFailed as failed:
             return Response(import_error_body(failed.report), status=status.HTTP_400_BAD_REQUEST)
-        return Response({"created": report.created, "updated": report.updated})
+        return Response({"created": report.created, "updated": report.updated, "days": report.day_ranges()})
 
 
 def import_error_body(report) -> dict:

@@ -151,10 +151,35 @@ class ImportReport:
     errors: list[ImportError_] = field(default_factory=list)
     marked_days: int = 0
     process_ids: set[int] = field(default_factory=set)
+    # Per process, the local days the import changed (see `_record_changes`), for the result page,
+    # the command line and the API: [{"process", "timezone", "rows", "days", "first", "last",
+    # "ranges": [[start, end], ...], "more_ranges"}], ISO dates, ordered by process code.
+    changes: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+    def change_lines(self) -> list[str]:
+        """The changed days as text, one line per process (the command line prints these)."""
+        lines = []
+        for change in self.changes:
+            spans = ", ".join(start if start == end else f"{start} to {end}" for start, end in change["ranges"])
+            if change["more_ranges"]:
+                spans += f" and {change['more_ranges']} more range(s)"
+            lines.append(
+                f"{change['process']}: {change['rows']:,} row(s); {change['days']} local day(s) changed "
+                f"({change['timezone']}): {spans}"
+            )
+        return lines
+
+    def day_ranges(self) -> list[dict]:
+        """The changed days as ranges of consecutive local days, for the bulk API's answer."""
+        return [
+            {"process": c["process"], "timezone": c["timezone"], "start": start, "end": end}
+            for c in self.changes
+            for start, end in c["ranges"]
+        ]
 
     def add_error(self, line: int, column: str, message: str) -> None:
         self.error_count += 1
@@ -1008,6 +1033,7 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int, *, duplicat
         evaluate_repeat_flags_for_import(cursor, _Staging.name)
         report.created, report.updated = _upsert(cursor, now)
         report.marked_days += refresh_repeat_flags_for_import(cursor, now)
+        _record_changes(cursor, report, now, staged)
         return
     # On PostgreSQL the interaction table's unique key finds duplicates as the rows go in, which
     # costs nothing when there are none: two new rows with one key fail the INSERT, two rows for
@@ -1029,6 +1055,59 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int, *, duplicat
             raise
         raise ImportFailed(report) from None
     report.process_ids, report.marked_days, report.created, report.updated = process_ids, marked_days, created, updated
+    _record_changes(cursor, report, now, staged)
+
+
+MAX_LISTED_RANGES = 20  # per process in an import's list of changed days; the rest are counted
+
+
+def _record_changes(cursor, report: ImportReport, now: datetime, staged: int) -> None:
+    """Fill `report.changes`: per process, the local days this import changed, read back from the
+    KPI marks it just wrote (stamped `now`): the days of the imported rows, the old days of rows
+    it moved, and the days whose repeat-contact flags it flipped. A read of the small marks table
+    by its stamp, plus, only when the import spans several processes, one count of the staged rows
+    per process: the import path itself is unchanged."""
+    if not report.process_ids:
+        return
+    ids = ", ".join(str(int(pid)) for pid in sorted(report.process_ids))
+    cursor.execute(
+        f"SELECT process_id, local_date FROM reporting_kpimark WHERE marked_at = %s AND process_id IN ({ids})"
+        " ORDER BY process_id, local_date",
+        [connection.ops.adapt_datetimefield_value(now)],
+    )
+    days: dict[int, list] = {}
+    for pid, day in cursor.fetchall():
+        days.setdefault(pid, []).append(day if not isinstance(day, str) else datetime.fromisoformat(day).date())
+    if len(report.process_ids) == 1:
+        rows = {next(iter(report.process_ids)): staged}
+    else:
+        cursor.execute(f"SELECT process_id, COUNT(*) FROM {_Staging.name} GROUP BY process_id")
+        rows = dict(cursor.fetchall())
+    processes = Process.objects.filter(pk__in=report.process_ids).values_list("pk", "code", "timezone")
+    changes = []
+    for pid, code, zone in processes:
+        ranges: list[list] = []
+        for day in days.get(pid, []):
+            if ranges and (day - ranges[-1][1]).days == 1:
+                ranges[-1][1] = day
+            else:
+                ranges.append([day, day])
+        changes.append(
+            {
+                "process": code,
+                "timezone": zone,
+                "rows": rows.get(pid, 0),
+                "days": len(days.get(pid, [])),
+                "first": ranges[0][0].isoformat() if ranges else None,
+                "last": ranges[-1][1].isoformat() if ranges else None,
+                "span_days": (ranges[-1][1] - ranges[0][0]).days + 1 if ranges else 0,
+                "ranges": [[a.isoformat(), b.isoformat()] for a, b in ranges[:MAX_LISTED_RANGES]],
+                "more_ranges": max(0, len(ranges) - MAX_LISTED_RANGES),
+            }
+        )
+    if len(changes) == 1:  # one process: the import's counts are its counts
+        changes[0].update(created=report.created, updated=report.updated)
+    report.changes = sorted(changes, key=operator.itemgetter("process"))
 
 
 def _finish(report: ImportReport, progress, recompute: bool) -> ImportReport:
@@ -1658,3 +1737,86 @@ class _PostgresCsv:
             cursor.execute(f"INSERT INTO {_Staging.name} SELECT * FROM {self.slow}")
         cursor.execute(f"DROP TABLE {self.slow}")
         return valid
+
+
+# --- the template CSV offered on the Imports page --------------------------------------------------
+
+TEMPLATE_PLACEHOLDER_PROCESS = "YOUR-PROCESS-CODE"
+TEMPLATE_PLACEHOLDER_AGENT = "YOUR-AGENT-CODE"
+
+
+def import_template(user, *, now: datetime | None = None) -> tuple[str, Process | None, bool]:
+    """A CSV file that imports as it is: the header with every column of IMPORT_FORMAT.md in its
+    order, and three example rows (an answered inbound contact, an abandoned one, an answered
+    outbound one) dated yesterday, 09:00–10:05 in the process's own time zone with its offset.
+
+    The rows are for the first process (by code) `user` may import into, and name an agent
+    staffed on it whom they may name. Returns (text, that process or None, whether an agent was
+    found); without a process or an agent the codes are placeholders to replace (said on the page)."""
+    now = now or timezone.now()
+    process = importable_processes(user).order_by("code").first()
+    agent = None
+    if process is not None:
+        agent = nameable_agents(user).filter(processes=process).order_by("code").first()
+    zone = ZoneInfo(process.timezone) if process else UTC
+    day = now.astimezone(zone).date() - timedelta(days=1)
+
+    def at(hour: int, minute: int, second: int = 0) -> str:
+        return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=zone).isoformat()
+
+    code = process.code if process else TEMPLATE_PLACEHOLDER_PROCESS
+    agent_code = agent.code if agent else TEMPLATE_PLACEHOLDER_AGENT
+    channel = process.channel if process else ""
+    stamp = day.strftime("%Y%m%d")
+    examples = [
+        {
+            "external_id": f"EXAMPLE-{stamp}-1",
+            "process": code,
+            "agent": agent_code,
+            "channel": channel,
+            "direction": "inbound",
+            "customer_ref": "CUST-1001",
+            "arrived_at": at(9, 0),
+            "answered_at": at(9, 0, 12),
+            "ended_at": at(9, 5, 12),
+            "talk_seconds": "280",
+            "hold_seconds": "0",
+            "wrap_seconds": "20",
+            "abandoned": "false",
+            "resolved": "true",
+            "csat": "5",
+            "disposition": "resolved",
+        },
+        {
+            "external_id": f"EXAMPLE-{stamp}-2",
+            "process": code,
+            "channel": channel,
+            "direction": "inbound",
+            "customer_ref": "CUST-1002",
+            "arrived_at": at(9, 2),
+            "ended_at": at(9, 2, 40),
+            "abandoned": "true",
+        },
+        {
+            "external_id": f"EXAMPLE-{stamp}-3",
+            "process": code,
+            "agent": agent_code,
+            "channel": channel,
+            "direction": "outbound",
+            "customer_ref": "CUST-1002",
+            "arrived_at": at(10, 0),
+            "answered_at": at(10, 0, 5),
+            "ended_at": at(10, 5, 5),
+            "talk_seconds": "290",
+            "hold_seconds": "0",
+            "wrap_seconds": "10",
+            "abandoned": "false",
+            "resolved": "true",
+            "disposition": "callback",
+        },
+    ]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), restval="", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(examples)
+    return out.getvalue(), process, agent is not None

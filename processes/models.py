@@ -284,6 +284,9 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    changes = models.JSONField(
+        default=list, blank=True, help_text="Per process, the local days the import changed (ImportReport.changes)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -49,7 +49,7 @@ def run_import_job(job_id: int) -> str:
         raise
     else:
         job.status = ImportStatus.SUCCEEDED
-        job.created, job.updated = report.created, report.updated
+        job.created, job.updated, job.changes = report.created, report.updated, report.changes
     job.rows, job.error_count, job.finished_at = report.rows, report.error_count, timezone.now()
     job.save()
     cache.delete(progress_key(job.pk))

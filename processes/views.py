@@ -1,13 +1,20 @@
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import DetailView, FormView
+from django.views.generic import DetailView, FormView, View
 
 from agents.models import Agent
 from bpo_portal.pages import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedMixin, ScopedUpdateView
 from processes.forms import ImportUploadForm, ProcessForm, SLATargetFormSet
-from processes.imports import COLUMNS, REQUIRED_COLUMNS
+from processes.imports import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    TEMPLATE_PLACEHOLDER_AGENT,
+    TEMPLATE_PLACEHOLDER_PROCESS,
+    import_template,
+)
 from processes.models import Channel, ImportJob, Process
 from processes.selectors import process_list
 from processes.services import import_job_create, process_create, process_update
@@ -136,11 +143,27 @@ class ImportListView(ScopedMixin, FormView):
         context["jobs"] = self.scoped(ImportJob).select_related("created_by")[:25]
         context["columns"] = COLUMNS
         context["required"] = REQUIRED_COLUMNS
+        _text, context["template_process"], context["template_has_agent"] = import_template(self.request.user)
+        context["placeholder_process"] = TEMPLATE_PLACEHOLDER_PROCESS
+        context["placeholder_agent"] = TEMPLATE_PLACEHOLDER_AGENT
         return context
 
     def form_valid(self, form):
         job = import_job_create(actor=self.request.user, upload=form.cleaned_data["file"])
         return redirect("processes:import_detail", pk=job.pk)
+
+
+class ImportTemplateView(ScopedMixin, View):
+    """GET: a CSV file with every import column and example rows that import as they are."""
+
+    capability = "interactions.import"
+
+    def get(self, request):
+        text, process, _has_agent = import_template(request.user)
+        name = f"interactions-template-{process.code if process else 'example'}.csv"
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 class ImportDetailView(ScopedMixin, DetailView):

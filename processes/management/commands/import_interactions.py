@@ -20,9 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args, paths, user=None, **options):
         def summary(report, seconds):
             rate = report.rows / seconds if seconds else 0
-            return (
+            text = (
                 f"{report.rows} rows, {report.created} created, {report.updated} updated "
                 f"in {seconds:.1f} s ({rate:,.0f} rows/s); {report.marked_days} day(s) marked for KPIs"
             )
+            # Which processes and local days changed, one indented line per process.
+            return "\n".join([text, *(f"  {line}" for line in report.change_lines())])
 
         import_files(self, paths=paths, username=user, importer=import_csv, summary=summary)
