@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.scoping import scope_q
-from processes.models import Channel, Interaction
+from processes.models import Interaction
 from reporting import kpis, sla
 from reporting.models import DailyKpi
 
@@ -35,6 +35,12 @@ GRID_METRICS = [
     ("tat_compliance", "TAT", "%"),
 ]
 METRIC_LABELS = {key: label for key, label, _ in GRID_METRICS} | {"csat_mean": "CSAT mean", "offered": "Offered"}
+# Why a figure reads "n/a" for a process (KPIS.md, "Channels: which figures apply").
+NOT_APPLICABLE = {
+    **dict.fromkeys(kpis.QUEUE_FIGURES, "A queue figure: calls, chats and emails only, not back-office items"),
+    "received": "Back-office items only",
+    "tat_compliance": "Turnaround applies to email and back-office work, not calls or chats",
+}
 STATUS_ORDER = {"missed": 0, "at_risk": 1, "met": 2, "undefined": 3, None: 4}
 
 # Outliers on a team page: an agent's figure this far from the team's, with enough volume to matter.
@@ -66,7 +72,7 @@ class Figures:
     def values(self) -> dict:
         if self._values is None:
             data = kpis.figures(self.components, digits=None)
-            for name in ("offered", "answered", "abandoned", "short_abandoned", "handled"):
+            for name in ("offered", "received", "answered", "abandoned", "short_abandoned", "handled"):
                 data[name] = self.components[name]
             self._values = data
         return self._values
@@ -111,7 +117,7 @@ class Cell:
     unit: str
     status: sla.TargetStatus | None = None  # month status when the period is a month
     target_met: bool | None = None  # value vs target for other periods (indicative)
-    applicable: bool = True  # turnaround compliance is a back-office figure
+    applicable: bool = True  # False: the figure does not apply to the process's channel
 
     @property
     def state(self) -> str | None:
@@ -154,9 +160,8 @@ class Cell:
         if self.applicable:
             body = format_html('<a href="{}" data-figure="{}">{}</a>', url, self.metric, shown["text"])
         else:
-            body = mark_safe(  # noqa: S308 - constant text
-                '<span class="text-body-secondary" title="Turnaround compliance applies to back-office work">n/a</span>'
-            )
+            reason = NOT_APPLICABLE.get(self.metric, "Not applicable")
+            body = format_html('<span class="text-body-secondary" title="{}">n/a</span>', reason)
         projected = format_html('<span class="proj">→ {}</span>', shown["projected"]) if shown["projected"] else ""
         return format_html('<td class="num kpi {}"{}>{}{}</td>', shown["css"], title, body, projected)
 
@@ -192,7 +197,24 @@ class GridRow:
             target = cell.status.target if cell.status else None
             if target is not None and cell.status.gap is not None and float(target.target):
                 shortfall = min(shortfall, cell.status.gap / float(target.target))
-        return (STATUS_ORDER[self.worst], shortfall, -self.figures.components["offered"], self.process.code)
+        return (STATUS_ORDER[self.worst], shortfall, -kpis.volume(self.figures.components), self.process.code)
+
+    @property
+    def volume_name(self) -> str:
+        """`offered` (queue work) or `received` (back-office work): the process's volume count."""
+        return kpis.volume_name(self.process.channel)
+
+    @property
+    def volume(self) -> int:
+        return self.figures.components[self.volume_name]
+
+    @property
+    def projected_volume(self) -> int | None:
+        """The month-end volume the projection expects (offered + received), for a running month."""
+        month = self.month
+        if month is None or not month.is_current or month.projected_components is None:
+            return None
+        return round(kpis.volume(month.projected_components))
 
 
 def month_of_period(period) -> date | None:
@@ -253,12 +275,9 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
             value = figs.values[key]
             cell = Cell(metric=key, value=value, unit=unit, status=statuses.get(key))
             target = targets[process.pk].get(key)
-            if (
-                key == "tat_compliance"
-                and value is None
-                and process.channel != Channel.BACKOFFICE
-                and not (cell.status or target)
-            ):
+            # KPIS.md "Channels": a figure that does not apply to the process's channel reads
+            # "n/a" unless it has data (a voice process's completed work items have a TAT) or a target.
+            if value is None and not kpis.figure_applies(key, [process.channel]) and not (cell.status or target):
                 cell.applicable = False
             if target is not None:
                 cell.target_met = sla.meets(value, target.comparator, float(target.target))
@@ -288,7 +307,64 @@ def client_summaries(rows: list[GridRow]) -> list[dict]:
     return result
 
 
+# --- periods over processes in several zones ---------------------------------------------------------
+
+
+def zones_of(processes) -> list[str]:
+    """The distinct time zones of `processes`, sorted."""
+    return sorted({p.timezone for p in processes})
+
+
+def local_period_q(period, processes, *, field: str = "process") -> Q:
+    """The rows whose local day falls in `period` as each process resolves it on its own date:
+    "today" of a Kolkata process is Kolkata's today (KPIS.md: figures belong to the process's
+    local calendar day). Rows of processes not listed, and of those whose own dates equal the
+    period's, use the period's dates; one plain range when no process differs."""
+    moved = defaultdict(list)
+    for process in processes:
+        own = period.for_tz(process.timezone)
+        if (own.start, own.end) != (period.start, period.end):
+            moved[(own.start, own.end)].append(process.pk)
+    condition = Q(local_date__range=(period.start, period.end))
+    if not moved:
+        return condition
+    condition &= ~Q(**{f"{field}__in": [pk for pks in moved.values() for pk in pks]})
+    for (start, end), pks in moved.items():
+        condition |= Q(**{f"{field}__in": pks}, local_date__range=(start, end))
+    return condition
+
+
+def today_of(period):
+    """The "today" preset in the period's reference zone (each process then uses its own)."""
+    return type(period)(preset="today", start=period.today, end=period.today, today=period.today, tz=period.tz)
+
+
+def kpi_rows_in(user, period, processes, **filters):
+    """The caller's DailyKpi rows of `period`, each process on its own local dates."""
+    return DailyKpi.objects.filter(scope_q(DailyKpi, user), local_period_q(period, processes), **filters)
+
+
 # --- trends ------------------------------------------------------------------------------------------
+
+# A trend chart covers at least this many local days ending with the period, so that early in a
+# month (when "this month" is a day or two) the charts still show a trend worth reading.
+TREND_MIN_DAYS = 30
+
+
+def trend_window(period) -> tuple[date, date]:
+    """The days a period's trend charts cover: the period, widened to the last TREND_MIN_DAYS
+    local days ending on its last day when it is shorter."""
+    start = min(period.start, period.end - timedelta(days=TREND_MIN_DAYS - 1))
+    return start, period.end
+
+
+def trend_caption(period) -> str:
+    """What the trend charts cover, with the dates: "last 30 days, 03 Nov – 02 Dec 2026"."""
+    start, end = trend_window(period)
+    dates = f"{start:%d %b} – {end:%d %b %Y}" if start.year == end.year else f"{start:%d %b %Y} – {end:%d %b %Y}"
+    if start < period.start:
+        return f"last {TREND_MIN_DAYS} days, {dates}"
+    return dates
 
 
 def daily_series(queryset, start: date, end: date) -> list[tuple[date, Figures]]:
@@ -318,17 +394,21 @@ def _day_labels(series) -> list[str]:
 # Chart specs, drawn by static/js/dashboards.js.
 
 
-def volume_chart(series) -> dict:
-    return {
-        "labels": _day_labels(series),
-        "stacked": False,
-        "yTitle": "interactions",
-        "datasets": [
+def volume_chart(series, channel: str = "voice") -> dict:
+    """Volume per day: offered, handled and abandoned for queue work; received and handled for
+    back-office work (KPIS.md "Channels")."""
+    if kpis.volume_name(channel) == "received":
+        datasets = [
+            {"label": "Received", "data": values_of(series, "received"), "type": "line", "color": "#0b3d91"},
+            {"label": "Handled", "data": values_of(series, "handled"), "type": "bar", "color": "#2e86de"},
+        ]
+    else:
+        datasets = [
             {"label": "Offered", "data": values_of(series, "offered"), "type": "line", "color": "#0b3d91"},
             {"label": "Handled", "data": values_of(series, "handled"), "type": "bar", "color": "#2e86de"},
             {"label": "Abandoned", "data": values_of(series, "abandoned"), "type": "bar", "color": "#c0392b"},
-        ],
-    }
+        ]
+    return {"labels": _day_labels(series), "stacked": False, "yTitle": "interactions", "datasets": datasets}
 
 
 def rate_chart(series, metric: str, label: str, *, unit: str = "%", target: float | None = None) -> dict:

@@ -51,6 +51,18 @@ def applicable_figures(channels) -> list[str]:
     return [name for name in FIGURE_CHANNELS if figure_applies(name, channels)]
 
 
+def headline_figure(channel: str) -> str:
+    """The figure a process's trend is read by: service level for queue work, turnaround
+    compliance for back-office work."""
+    return "tat_compliance" if channel in BACKOFFICE_CHANNELS else "service_level"
+
+
+def volume_name(channel: str) -> str:
+    """The count a process's volume is read by: `offered` for queue work, `received` for
+    back-office work."""
+    return "received" if channel in BACKOFFICE_CHANNELS else "offered"
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
@@ -17,11 +16,12 @@ from django.views.generic import TemplateView
 from accounts.scoping import ADMIN, AGENT, CLIENT, OPS_MANAGER, TEAM_LEADER, effective_role
 from agents.models import Agent, Team
 from bpo_portal.pages import ScopedMixin
+from bpo_portal.timezones import local_days_rule
 from clients.models import Client
 from processes.models import Interaction, Process
 from reporting import dashboards as dash
 from reporting import kpis, sla
-from reporting.filters import PRESETS, period_from, querystring
+from reporting.filters import PRESETS, Period, period_from, querystring, resolve
 
 
 def _overdue_by_process(user) -> dict | None:
@@ -36,9 +36,21 @@ def _overdue_by_process(user) -> dict | None:
 class DashboardMixin(ScopedMixin):
     """Period filter, shared context and the rules about who may see people's names."""
 
-    def get_period(self, tz=None):
+    zones: list[str] = []
+
+    def get_period(self, tz=None, *, zones=None):
+        """Resolve the filter's period. `zones` are the time zones of the processes the page
+        reads: a page whose processes share one zone resolves its presets there (and says so);
+        a page mixing zones resolves them on each process's own date and names every zone."""
+        self.zones = sorted(set(zones or ([tz] if tz else [])))
+        if tz is None and len(self.zones) == 1:
+            tz = self.zones[0]
         self.period, self.period_form = period_from(self.request.GET, tz=tz)
         return self.period
+
+    def trend_range(self):
+        """The local days the page's trend charts cover (at least the last 30, see dashboards)."""
+        return dash.trend_window(self.period)
 
     def base_query(self) -> dict:
         return self.period.query()
@@ -70,6 +82,9 @@ class DashboardMixin(ScopedMixin):
             perms_team=self.can("dashboards.team"),
             perms_agent=self.can("dashboards.agent"),
             kpi_version=kpis.KPI_DEFINITION_VERSION,
+            days_rule=local_days_rule(self.zones or [self.period.tz]),
+            mixed_zones=len(self.zones) > 1,
+            trend_caption=dash.trend_caption(self.period),
         )
         return context
 
@@ -82,6 +97,22 @@ TILES = [
     ("fcr", "FCR"),
     ("csat", "CSAT"),
 ]
+# A back-office process's tiles (KPIS.md "Channels": no queue figures for back-office items).
+BACKOFFICE_TILES = [
+    ("received", "Received"),
+    ("handled", "Handled"),
+    ("tat_compliance", "TAT compliance"),
+    ("aht", "AHT"),
+    ("qa_score", "QA score"),
+    ("csat", "CSAT"),
+]
+
+
+def tiles_for(channel: str) -> list[tuple[str, str]]:
+    """The tiles of a process dashboard: the figures that apply to the process's channel."""
+    return BACKOFFICE_TILES if kpis.volume_name(channel) == "received" else TILES
+
+
 PEOPLE_TILES = [
     ("handled", "Handled"),
     ("aht", "AHT"),
@@ -103,15 +134,17 @@ class OverviewView(DashboardMixin, TemplateView):
     template_name = "reporting/overview.html"
 
     def get(self, request, *args, **kwargs):
-        self.get_period()
+        self.processes = self.scoped(Process).select_related("client").filter(active=True)
+        client_code = self.request.GET.get("client", "")
+        if client_code:
+            self.processes = self.processes.filter(client__code__iexact=client_code)
+        self.get_period(zones=self.processes.values_list("timezone", flat=True).distinct())
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        processes = self.scoped(Process).select_related("client").filter(active=True)
+        processes = self.processes
         client_code = self.request.GET.get("client", "")
-        if client_code:
-            processes = processes.filter(client__code__iexact=client_code)
         overdue = _overdue_by_process(self.request.user)
         rows = dash.process_grid(self.request.user, processes, self.period, overdue=overdue)
         context.update(
@@ -142,7 +175,10 @@ class ClientDashboardView(DashboardMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.client = get_object_or_404(self.scoped(Client), code__iexact=kwargs["code"])
-        self.get_period(self.client.timezone)
+        self.get_period(
+            self.client.timezone,
+            zones=self.scoped(Process).filter(client=self.client).values_list("timezone", flat=True).distinct(),
+        )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -150,10 +186,9 @@ class ClientDashboardView(DashboardMixin, TemplateView):
         processes = self.scoped(Process).filter(client=self.client).select_related("client")
         overdue = _overdue_by_process(self.request.user)
         rows = dash.process_grid(self.request.user, processes, self.period, overdue=overdue)
+        start, end = self.trend_range()
         series = dash.daily_series(
-            dash.kpi_rows(self.request.user, start=self.period.start, end=self.period.end, client=self.client),
-            self.period.start,
-            self.period.end,
+            dash.kpi_rows(self.request.user, start=start, end=end, client=self.client), start, end
         )
         context.update(
             client=self.client,
@@ -180,7 +215,7 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.process = get_object_or_404(self.scoped(Process).select_related("client"), code__iexact=kwargs["code"])
-        self.get_period(self.process.timezone)
+        self.get_period(self.process.timezone, zones=[self.process.timezone])
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -188,7 +223,10 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
         user, process, period = self.request.user, self.process, self.period
         rows = dash.kpi_rows(user, start=period.start, end=period.end, process=process)
         grid = dash.process_grid(user, [process], period)[0]
-        series = dash.daily_series(rows, period.start, period.end)
+        trend_start, trend_end = self.trend_range()
+        series = dash.daily_series(
+            dash.kpi_rows(user, start=trend_start, end=trend_end, process=process), trend_start, trend_end
+        )
         month_start = dash.month_of_period(period) or period.end.replace(day=1)
         month = sla.process_months([process], month_start)[0]
         day = _parse_day(self.request.GET.get("day")) or min(period.end, period.today)
@@ -203,7 +241,8 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
             if self.can("interactions.view")
             else None,
             month=month,
-            charts=_process_charts(series, month),
+            charts=_process_charts(series, month, process.channel),
+            tile_metrics=tiles_for(process.channel),
             day=day,
             intraday=dash.intraday_profile(process, day, user=user),
             names_visible=names,
@@ -225,6 +264,13 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
                 },
             ],
         }
+        if kpis.volume_name(process.channel) == "received":  # back office: no queue figures
+            context["intraday_chart"]["datasets"] = [
+                {"label": "Received", "data": dash.values_of(hours, "received"), "type": "bar", "color": "#2e86de"},
+                {"label": "Handled", "data": dash.values_of(hours, "handled"), "type": "bar", "color": "#0b3d91"},
+            ]
+            context["intraday_chart"].pop("y2Unit")
+            context["intraday_chart"].pop("y2Max")
         if names:
             teams = dash.rollup(rows, "team_id")
             agents = dash.rollup(rows.filter(agent__isnull=False), "agent_id")
@@ -246,15 +292,23 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
         return self.period.query()
 
 
-def _process_charts(series, month) -> list:
+def _process_charts(series, month, channel: str = "voice") -> list:
+    """The daily trend charts of a process: only the figures that apply to its channel, plus
+    turnaround where it has data (a voice process's completed work items)."""
     targets = {t.metric: float(t.target.target) for t in month.targets}
-    charts = [("p-volume", "Volume per day: offered, handled, abandoned", dash.volume_chart(series))]
+    backoffice = kpis.volume_name(channel) == "received"
+    volume_title = "Volume per day: received, handled" if backoffice else "Volume per day: offered, handled, abandoned"
+    charts = [("p-volume", volume_title, dash.volume_chart(series, channel))]
+    has_tat = any(figs.components["tat_items"] for _, figs in series)
     for metric, title, unit in (
         ("service_level", "Service level", "%"),
+        ("tat_compliance", "Turnaround compliance", "%"),
         ("aht", "Average handle time", "s"),
         ("fcr", "First contact resolution", "%"),
         ("csat", "CSAT (top-2-box)", "%"),
     ):
+        if not kpis.figure_applies(metric, [channel]) and not (metric == "tat_compliance" and has_tat):
+            continue
         spec = dash.rate_chart(series, metric, title, unit=unit, target=targets.get(metric))
         charts.append((f"p-{metric}", f"{title} per day" + (" against target" if metric in targets else ""), spec))
     return charts
@@ -301,22 +355,44 @@ class TeamDashboardView(DashboardMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.team = get_object_or_404(self.scoped(Team).select_related("leader"), code__iexact=kwargs["code"])
-        self.get_period()
+        process_code = self.request.GET.get("process", "")
+        self.process = None
+        if process_code:
+            self.process = self.scoped(Process).filter(code__iexact=process_code).first()
+            if self.process is None:
+                raise Http404
+            self.processes = [self.process]
+        else:
+            self.processes = list(self.scoped(Process).filter(agents__team=self.team).distinct())
+        self.get_period(zones=dash.zones_of(self.processes))
         return super().get(request, *args, **kwargs)
+
+    def block_period(self) -> tuple[Period, str]:
+        """The period of the second block beside "Today". When the chosen period is today only
+        (the 1st of the month under "This month", or "Today" itself), the block would repeat
+        the first one: it shows the last complete month (or the last 7 days) instead, and says so."""
+        period = self.period
+        if not (period.start == period.end == period.today):
+            return period, ""
+        preset = "last_month" if period.preset == "this_month" else "last_7"
+        start, end = resolve(preset, period.today)
+        note = (
+            "the month to date is today only"
+            if period.preset == "this_month"
+            else "the period chosen is today only, shown on the left"
+        )
+        return Period(preset=preset, start=start, end=end, today=period.today, tz=period.tz), note
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, team, period = self.request.user, self.team, self.period
-        process_code = self.request.GET.get("process", "")
+        user, team = self.request.user, self.team
+        process, process_code = self.process, self.request.GET.get("process", "")
         filters = {"team": team}
-        process = None
-        if process_code:
-            process = self.scoped(Process).filter(code__iexact=process_code).first()
-            if process is None:
-                raise Http404
+        if process:
             filters["process"] = process
-        period_rows = dash.kpi_rows(user, start=period.start, end=period.end, **filters)
-        today_rows = dash.kpi_rows(user, start=period.today, end=period.today, **filters)
+        period, block_note = self.block_period()
+        period_rows = dash.kpi_rows_in(user, period, self.processes, **filters)
+        today_rows = dash.kpi_rows_in(user, dash.today_of(self.period), self.processes, **filters)
         team_total = dash.rollup(period_rows)[None]
         team_today = dash.rollup(today_rows)[None]
         by_agent = dash.rollup(period_rows, "agent_id")
@@ -334,9 +410,15 @@ class TeamDashboardView(DashboardMixin, TemplateView):
                 }
             )
         agent_rows.sort(key=lambda r: (-len(r["flags"]), r["agent"].code))
-        series = dash.daily_series(period_rows, period.start, period.end)
+        trend_start, trend_end = self.trend_range()
+        series = dash.daily_series(
+            dash.kpi_rows(user, start=trend_start, end=trend_end, **filters), trend_start, trend_end
+        )
         context.update(
             team=team,
+            block_period=period,
+            block_note=block_note,
+            block_exact=period.exact_query(),
             teams=self.scoped(Team).order_by("code"),
             process=process,
             team_total=team_total,
@@ -357,7 +439,7 @@ class TeamDashboardView(DashboardMixin, TemplateView):
                 "current": process_code,
             },
             drill_link=_interactions_url(
-                self.period.exact_query(), team=team.code, process=process.code if process else None
+                period.exact_query(), team=team.code, process=process.code if process else None
             )
             if self.can("interactions.view")
             else None,
@@ -385,7 +467,8 @@ class AgentDashboardView(DashboardMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.agent = get_object_or_404(self.scoped(Agent).select_related("team"), code__iexact=kwargs["code"])
-        self.get_period()
+        self.processes = list(self.agent.processes.order_by("code"))
+        self.get_period(zones=dash.zones_of(self.processes))
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -395,14 +478,16 @@ class AgentDashboardView(DashboardMixin, TemplateView):
         # one by one: they are aggregates of the agent's own context.
         from reporting.models import DailyKpi
 
-        base = DailyKpi.objects.filter(local_date__range=(period.start, period.end))
+        processes = self.processes
+        base = DailyKpi.objects.filter(dash.local_period_q(period, processes))
         mine = base.filter(agent=agent)
         team = base.filter(team=agent.team) if agent.team_id else base.none()
-        processes = list(agent.processes.order_by("code"))
         process_rows = base.filter(process__in=processes)
-        agent_series = dash.daily_series(mine, period.start, period.end)
-        team_series = dash.daily_series(team, period.start, period.end)
-        process_series = dash.daily_series(process_rows, period.start, period.end)
+        start, end = self.trend_range()
+        trend = DailyKpi.objects.filter(local_date__range=(start, end))
+        agent_series = dash.daily_series(trend.filter(agent=agent), start, end)
+        team_series = dash.daily_series(trend.filter(team=agent.team) if agent.team_id else trend.none(), start, end)
+        process_series = dash.daily_series(trend.filter(process__in=processes), start, end)
         compared = [(agent.name, agent_series), ("Team", team_series), ("Their processes", process_series)]
         per_process = dash.rollup(mine, "process_id")
         context.update(
@@ -453,26 +538,40 @@ class InteractionDrillView(DashboardMixin, TemplateView):
     paginate_by = 50
 
     def get(self, request, *args, **kwargs):
-        self.get_period()
-        self.queryset, self.scope = self._filtered()
+        self.scope = self._scope()
+        processes = self.scoped(Process)
+        if "process" in self.scope:
+            processes = processes.filter(pk=self.scope["process"].pk)
+        elif "client" in self.scope:
+            processes = processes.filter(client=self.scope["client"])
+        elif "agent" in self.scope:
+            processes = processes.filter(agents=self.scope["agent"])
+        elif "team" in self.scope:
+            processes = processes.filter(agents__team=self.scope["team"]).distinct()
+        self.processes = list(processes.only("pk", "timezone"))
+        self.get_period(zones=dash.zones_of(self.processes))
+        self.queryset = self._filtered()
         if request.GET.get("format") == "csv":
             return self._csv()
         return super().get(request, *args, **kwargs)
 
-    def _filtered(self):
-        params = self.request.GET
-        queryset = self.scoped(Interaction).filter(local_date__range=(self.period.start, self.period.end))
+    def _scope(self) -> dict:
         scope = {}
         for name, model in (("client", Client), ("process", Process), ("team", Team), ("agent", Agent)):
-            code = params.get(name, "").strip()
+            code = self.request.GET.get(name, "").strip()
             if not code:
                 continue
             obj = self.scoped(model).filter(code__iexact=code).first()
             if obj is None:
                 raise Http404
             scope[name] = obj
+        return scope
+
+    def _filtered(self):
+        queryset = self.scoped(Interaction).filter(dash.local_period_q(self.period, self.processes))
+        for name, obj in self.scope.items():
             queryset = queryset.filter(**{name: obj})
-        return queryset, scope
+        return queryset
 
     def base_query(self):
         query = self.period.query()
@@ -496,8 +595,6 @@ class InteractionDrillView(DashboardMixin, TemplateView):
             paginator.count = totals.rows  # the totals query counted these rows already
         page = paginator.get_page(self.request.GET.get("page"))
         query = self.base_query()
-        for item in page.object_list:
-            item.local_arrived = item.arrived_at.astimezone(ZoneInfo(item.process.timezone))
         context.update(
             totals=totals,
             total_fields=TOTAL_FIELDS,
@@ -590,7 +687,13 @@ class PortalView(DashboardMixin, TemplateView):
             self.client = clients.filter(code__iexact=code).first() if code else clients.first()
             if self.client is None:
                 raise Http404
-        self.get_period(self.client.timezone)
+        self.get_period(
+            self.client.timezone,
+            zones=self.scoped(Process)
+            .filter(client=self.client, active=True)
+            .values_list("timezone", flat=True)
+            .distinct(),
+        )
         return super().get(request, *args, **kwargs)
 
     def base_query(self):
@@ -604,15 +707,16 @@ class PortalView(DashboardMixin, TemplateView):
         processes = self.scoped(Process).filter(client=self.client, active=True).select_related("client")
         rows = dash.process_grid(self.request.user, processes, self.period)
         trends = []
+        start, end = self.trend_range()
         for row in sorted(rows, key=lambda r: r.process.code):
             series = dash.daily_series(
-                dash.kpi_rows(self.request.user, start=self.period.start, end=self.period.end, process=row.process),
-                self.period.start,
-                self.period.end,
+                dash.kpi_rows(self.request.user, start=start, end=end, process=row.process), start, end
             )
             targets = {t.metric: float(t.target.target) for t in (row.month.targets if row.month else [])}
-            spec = dash.rate_chart(series, "service_level", "Service level", target=targets.get("service_level"))
-            trends.append((f"portal-{row.process.pk}", f"{row.process.name}: service level per day", spec))
+            headline = kpis.headline_figure(row.process.channel)
+            title = "service level" if headline == "service_level" else "turnaround compliance"
+            spec = dash.rate_chart(series, headline, title.capitalize(), target=targets.get(headline))
+            trends.append((f"portal-{row.process.pk}", f"{row.process.name}: {title} per day", spec))
         context.update(
             client=self.client,
             rows=rows,
