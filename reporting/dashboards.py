@@ -491,6 +491,8 @@ def outliers(agent_figs: Figures, team_figs: Figures) -> list[str]:
 # --- the interactions behind a figure ----------------------------------------------------------------
 
 OUTCOMES = {
+    "offered": "offered (inbound calls, chats and emails)",
+    "received": "received (inbound back-office items)",
     "answered": "answered (inbound)",
     "abandoned": "abandoned (not short)",
     "short_abandoned": "short abandons",
@@ -534,8 +536,13 @@ def outcome_filter(queryset, outcome: str):
     """Narrow a list of interactions to one outcome (the rows behind one count)."""
     from django.db.models import F, Q
 
-    inbound = Q(direction="inbound")
+    # KPIS.md "Channels": the queue counts are of voice, chat and email contacts only.
+    inbound = Q(direction="inbound", channel__in=kpis.QUEUE_CHANNELS)
     short = Q(abandoned=True, duration_seconds__lt=F("process__short_abandon_seconds"))
+    if outcome == "offered":
+        return queryset.filter(inbound)
+    if outcome == "received":
+        return queryset.filter(direction="inbound", channel__in=kpis.BACKOFFICE_CHANNELS)
     if outcome == "answered":
         return queryset.filter(inbound, answered_at__isnull=False)
     if outcome == "abandoned":
@@ -549,5 +556,5 @@ def outcome_filter(queryset, outcome: str):
     if outcome == "csat":
         return queryset.filter(csat__isnull=False)
     if outcome == "repeat":
-        return queryset.filter(inbound, answered_at__isnull=False, has_repeat=True).exclude(customer_ref="")
+        return queryset.filter(direction="inbound", answered_at__isnull=False, has_repeat=True).exclude(customer_ref="")
     return queryset

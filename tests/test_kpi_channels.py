@@ -200,3 +200,18 @@ def test_the_channel_migration_marks_days_with_back_office_or_email_work_and_the
 
 def test_definition_version_is_bumped():
     assert kpis.KPI_DEFINITION_VERSION == "2026.3"
+
+
+@pytest.mark.parametrize(("outcome", "ids"), [("offered", {"c1", "c2", "c3"}), ("received", {"WI-1", "WI-2"}),
+                                              ("answered", {"c1", "c2"}), ("handled", {"c1", "c2", "WI-1", "WI-2"})])  # fmt: skip
+def test_the_interactions_behind_each_count_follow_the_channel_rules(india, client, outcome, ids):
+    load(voice_day_with_work_items())
+    admin = UserFactory(username="root", role="admin", is_superuser=True)
+    client.force_login(admin)
+    query = {"process": "IN-VOICE", "period": "custom", "start": "2026-10-02", "end": "2026-10-02",
+             "outcome": outcome, "format": "csv"}  # fmt: skip
+    response = client.get("/dashboard/interactions/", query)
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
+    listed = {line.split(",")[1] for line in lines.strip().splitlines()[1:]}
+    assert listed == ids
