@@ -10,7 +10,16 @@ from clients.services import client_create, client_update
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = ["code", "name", "timezone", "active", "show_agent_names", "monthly_fee", "credit_cap_percent"]
+        fields = [
+            "code",
+            "name",
+            "timezone",
+            "active",
+            "show_agent_names",
+            "monthly_fee",
+            "currency",
+            "credit_cap_percent",
+        ]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -19,6 +28,7 @@ class ClientSerializer(serializers.ModelSerializer):
         role = effective_role(request.user) if request else None
         if role is not None and not (has_capability(request.user, "clients.manage") or role == CLIENT):
             fields.pop("monthly_fee")
+            fields.pop("currency")
             fields.pop("credit_cap_percent")
         return fields
 

@@ -7,4 +7,17 @@ class ClientForm(UserAwareModelForm):
 
     class Meta:
         model = Client
-        fields = ["code", "name", "timezone", "active", "show_agent_names", "monthly_fee", "credit_cap_percent"]
+        fields = [
+            "code",
+            "name",
+            "timezone",
+            "active",
+            "show_agent_names",
+            "monthly_fee",
+            "currency",
+            "credit_cap_percent",
+        ]
+
+    def clean_currency(self):
+        """Accept "usd" as USD: the code is validated in capitals."""
+        return (self.cleaned_data.get("currency") or "").strip().upper()

@@ -4,6 +4,7 @@ from django.db import models
 from accounts.scoping import ScopedQuerySet
 from bpo_portal.codes import CodedModelMixin, code_field, unique_code_ci
 from bpo_portal.timezones import validate_timezone
+from bpo_portal.units import DEFAULT_CURRENCY, validate_currency
 
 
 class Client(CodedModelMixin, models.Model):
@@ -27,7 +28,13 @@ class Client(CodedModelMixin, models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
-        help_text="The contract's monthly fee; service credits are a percentage of it.",
+        help_text="The contract's monthly fee, in the contract's currency; service credits are a percentage of it.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        default=DEFAULT_CURRENCY,
+        validators=[validate_currency],
+        help_text="ISO 4217 code of the contract's currency (e.g. USD, EUR, GBP, INR), for the fee and the credits.",
     )
     credit_cap_percent = models.DecimalField(
         max_digits=5,

@@ -4,7 +4,16 @@ from accounts.scoping import OPS_MANAGER, effective_role
 from bpo_portal.services import set_fields, validated_save
 from clients.models import Client
 
-CLIENT_FIELDS = {"code", "name", "timezone", "active", "show_agent_names", "monthly_fee", "credit_cap_percent"}
+CLIENT_FIELDS = {
+    "code",
+    "name",
+    "timezone",
+    "active",
+    "show_agent_names",
+    "monthly_fee",
+    "currency",
+    "credit_cap_percent",
+}
 
 
 @transaction.atomic

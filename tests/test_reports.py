@@ -98,12 +98,15 @@ def test_pdf_xlsx_and_csv_carry_the_apis_figures(alpha, report):
             metric,
             fmt(actual, unit),
         )
-        # XLSX: a real number (not text), equal at the published precision, with a number format.
+        # XLSX: a real number (not text), equal at the published precision, with a number format
+        # (bpo_portal.units: percentages as fractions, durations as days).
         cells = xlsx_rows[(process, label)]
         if actual is None:
             assert cells[4] is None
         else:
-            assert isinstance(cells[4], int | float) and round(cells[4], 2) == actual
+            # openpyxl reads a cell with an elapsed-time format back as a timedelta.
+            value = cells[4].total_seconds() if unit == "s" else cells[4] * (100 if unit == "%" else 1)
+            assert isinstance(value, int | float) and round(value, 2) == actual
         assert cells[6] == (None if result["met"] is None else ("yes" if result["met"] else "no"))
         # CSV: the monthly row.
         row = csv_month[(process, metric)]
@@ -112,10 +115,11 @@ def test_pdf_xlsx_and_csv_carry_the_apis_figures(alpha, report):
         assert row["comparator"] == result["comparator"]
     # Credits: capped 6 % of 10,000 in all three.
     assert api["credits"]["credit_percent"] == 6.0 and api["credits"]["amount"] == 600.0
-    assert "6.00 %" in pdf and "600.00" in pdf
+    assert "6.0 %" in pdf and "USD 600.00" in pdf
     values = {summary.cell(row=r, column=1).value: summary.cell(row=r, column=2).value for r in range(1, 20)}
-    assert values["Service credit (% of fee)"] == 6.0
+    assert values["Service credit (% of fee)"] == 0.06
     assert values["Service credit amount"] == 600.0
+    assert values["Currency (ISO 4217)"] == "USD"
     assert values["KPI definition version"] == kpis.KPI_DEFINITION_VERSION
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from bpo_portal import units
+
 WIDTH, HEIGHT = 680, 170
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 12, 24
 LINE = "#0d6efd"
@@ -25,6 +27,14 @@ def _nice_max(value: float) -> float:
     return float(value)
 
 
+def _axis_text(value: float, y_max: float, unit: str) -> str:
+    """An axis label in the figure's unit (durations as m:ss, percentages with "%")."""
+    if unit == units.DURATION:
+        return units.duration(value)
+    text = f"{value:,.0f}" if y_max >= 10 else f"{value:.1f}"
+    return f"{text} %" if unit == units.PERCENT else text
+
+
 def _frame(y_max: float, unit: str, labels: list[str]) -> list[str]:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = []
@@ -34,8 +44,8 @@ def _frame(y_max: float, unit: str, labels: list[str]) -> list[str]:
         parts.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}" stroke-width="0.6"/>'
         )
-        text = f"{value:,.0f}" if y_max >= 10 else f"{value:.1f}"
-        parts.append(f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" {FONT}>{text}{escape(unit)}</text>')
+        text = _axis_text(value, y_max, unit)
+        parts.append(f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" {FONT}>{escape(text)}</text>')
     n = len(labels)
     for i, label in enumerate(labels):
         if n > 16 and i % 5 and i != n - 1:
@@ -45,18 +55,33 @@ def _frame(y_max: float, unit: str, labels: list[str]) -> list[str]:
     return parts
 
 
+def _nice_duration(seconds: float) -> float:
+    """A top of the axis whose quarters are whole minutes or hours where it can."""
+    for step in (5, 10, 15, 30, 60, 120, 240, 300, 600, 900, 1200, 1800, 3600, 7200, 14400, 21600, 43200, 86400):
+        if step * 4 >= seconds:
+            return float(step * 4) if seconds > 0 else 60.0 * 4
+    return _nice_max(seconds)
+
+
 def line_chart(labels: list[str], values: list[float | None], *, unit: str = "", target: float | None = None) -> str:
     """Daily values as a line with dots (gaps where undefined) and the target as a dashed line."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     defined = [v for v in values if v is not None]
     top = max(defined + ([target] if target is not None else []) + [0])
-    y_max = 100.0 if unit == "%" else _nice_max(top * 1.1)
+    if unit in (units.PERCENT, units.SCORE):
+        y_max = 100.0
+    elif unit == units.MEAN:
+        y_max = 5.0
+    elif unit == units.DURATION:
+        y_max = _nice_duration(top * 1.1)
+    else:
+        y_max = _nice_max(top * 1.1)
     n = max(len(values), 1)
 
     def xy(i, v):
         return LEFT + plot_w * (i + 0.5) / n, TOP + plot_h - plot_h * min(v, y_max) / y_max
 
-    parts = _frame(y_max, " %" if unit == "%" else "", labels)
+    parts = _frame(y_max, unit, labels)
     segment: list[str] = []
     segments = []
     for i, value in enumerate(values):

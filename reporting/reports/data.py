@@ -17,37 +17,23 @@ from decimal import Decimal
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
+from bpo_portal import units
 from processes.models import Metric, Process, SLFormula
 from reporting import kpis, sla
 from reporting.models import DailyKpi
 
-# The figures of the report, in reading order, with their labels and units.
-METRICS = [
-    ("service_level", "Service level", "%"),
-    ("abandon_rate", "Abandon rate", "%"),
-    ("asa", "Average speed of answer", "s"),
-    ("aht", "Average handle time", "s"),
-    ("fcr", "First contact resolution", "%"),
-    ("csat", "CSAT (top-2-box)", "%"),
-    ("csat_mean", "CSAT mean (1-5)", ""),
-    ("qa_score", "Quality score (0-100)", ""),
-    ("tat_compliance", "Turnaround compliance", "%"),
-]
+# The figures of the report, in reading order, with their labels and units (declared once in
+# bpo_portal.units, with the formula in words).
+METRICS = [(m.name, m.label, m.unit) for m in units.METRIC_LIST]
 METRIC_LABELS = {name: label for name, label, _ in METRICS}
 METRIC_UNITS = {name: unit for name, _, unit in METRICS}
-FORMULAS = {
-    "service_level": "sl_numerator ÷ sl_denominator × 100 (per the process's SL formula)",
-    "abandon_rate": "abandoned ÷ (answered + abandoned) × 100",
-    "asa": "wait_seconds ÷ answered",
-    "aht": "handle_seconds ÷ handled",
-    "fcr": "fcr_resolved ÷ fcr_eligible × 100",
-    "csat": "csat_top2 ÷ csat_responses × 100",
-    "csat_mean": "csat_sum ÷ csat_responses",
-    "qa_score": "qa_sum ÷ qa_count",
-    "tat_compliance": "tat_within ÷ tat_items × 100",
-}
 # Components whose values are not whole numbers.
 FLOAT_COMPONENTS = {"wait_seconds", "qa_sum"}
+
+
+def formula(metric: str, process=None) -> str:
+    """The formula of a figure in words, with the process's thresholds."""
+    return units.METRICS[metric].words(process)
 
 
 def round2(value):
@@ -56,19 +42,16 @@ def round2(value):
 
 
 def fmt(value, unit: str = "") -> str:
-    """A figure as printed in the PDF and on pages: two decimals, unit, "—" when undefined."""
-    if value is None:
-        return "—"
-    text = f"{round(value, 2):,.2f}"
-    return f"{text} {unit}".rstrip() if unit else text
+    """A figure as printed in the PDF, e-mails and pages (bpo_portal.units): "19:05", "81.4 %",
+    "92.3"; "—" when undefined. Without a unit, a plain number with two decimals."""
+    if unit == "":
+        return units.number(value)
+    return units.figure(value, unit)
 
 
 def fmt_count(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}"
-    return f"{int(value):,}"
+    """A count or a sum of components: whole numbers as "1,234", sums of seconds with two decimals."""
+    return units.number(value)
 
 
 @dataclass
@@ -240,5 +223,6 @@ def figures_computed_at(*, client, month: date) -> datetime | None:
     ]
 
 
-def money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+def money(value: Decimal | None, currency: str | None = None) -> str:
+    """An amount with its ISO 4217 currency: "USD 12,500.00"."""
+    return units.money(value, currency)

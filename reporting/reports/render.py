@@ -12,19 +12,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from bpo_portal import units
 from reporting import kpis
 from reporting.reports import charts
 from reporting.reports.data import (
     FLOAT_COMPONENTS,
-    FORMULAS,
     METRIC_LABELS,
     METRIC_UNITS,
     METRICS,
     ReportData,
-    fmt,
     fmt_count,
+    formula,
     money,
-    round2,
 )
 
 CSV_COLUMNS = [
@@ -44,13 +43,23 @@ CSV_COLUMNS = [
 ]
 
 
+CREDIT_IF_MISSED = "Credit if missed (% of fee)"
+CREDIT_OWED = "Credit owed (% of fee)"
+
+
+def _currency(client) -> str:
+    return getattr(client, "currency", None) or units.DEFAULT_CURRENCY
+
+
 def _component_value(name, value):
     return round(value, 2) if name in FLOAT_COMPONENTS else int(value)
 
 
 def write_csv(data: ReportData, path: Path) -> None:
     """Monthly rows first (figures with their SLA target and status, then components), then one
-    row per process × metric × day. Values are the published precision (2 decimals)."""
+    row per process × metric × day. Values are plain numbers at the published precision (2
+    decimals): seconds for durations, percents for rates (`unit` says which); the comparator is
+    the machine form (`>=`, `<=`)."""
     version = data.kpi_definition_version
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -61,7 +70,15 @@ def write_csv(data: ReportData, path: Path) -> None:
             process = section.process.code
             for metric, _, unit in METRICS:
                 target = section.target_for(metric)
-                row = [code, process, "month", month, metric, unit, _csv_number(round2(section.figures[metric]))]
+                row = [
+                    code,
+                    process,
+                    "month",
+                    month,
+                    metric,
+                    units.CSV_UNITS[unit],
+                    _csv_number(section.figures[metric]),
+                ]
                 if target is None:
                     row += ["", "", "", "", ""]
                 else:
@@ -81,23 +98,32 @@ def write_csv(data: ReportData, path: Path) -> None:
             for day in section.days:
                 iso = day.day.isoformat()
                 for metric, _, unit in METRICS:
-                    value = _csv_number(round2(day.figures[metric]))
-                    writer.writerow([code, process, "day", iso, metric, unit, value, "", "", "", "", "", version])
+                    value = _csv_number(day.figures[metric])
+                    row = [code, process, "day", iso, metric, units.CSV_UNITS[unit], value, "", "", "", "", ""]
+                    writer.writerow(row + [version])
                 for name in kpis.COMPONENTS:
                     value = _component_value(name, day.components[name])
                     writer.writerow([code, process, "day", iso, name, "", value, "", "", "", "", "", version])
 
 
 def _csv_number(value):
-    if value is None:
-        return ""
-    return int(value) if float(value).is_integer() else value
+    return units.csv_number(value)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------
 
-NUMBER_FORMATS = {"%": '0.00" %"', "s": '#,##0.00" s"', "": "0.00"}
-COUNT_FORMAT = "#,##0"
+COUNT_FORMAT = units.XLSX_COUNT
+
+
+def _figure_cell(cell, value, unit):
+    """A figure as a real number with its number format (bpo_portal.units: durations as Excel
+    durations, percentages as Excel percentages)."""
+    cell.value, cell.number_format = units.xlsx_cell(value, unit)
+    return cell
+
+
+def _percent_cell(cell, value):
+    return _figure_cell(cell, None if value is None else float(value), units.PERCENT)
 
 
 def write_xlsx(data: ReportData, path: Path) -> None:
@@ -122,6 +148,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
+    currency = _currency(data.client)
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
@@ -146,6 +173,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             None if data.client.credit_cap_percent is None else float(data.client.credit_cap_percent),
         ),
         ("Service credit (% of fee)", float(data.credits.capped_percent)),
+        ("Currency (ISO 4217)", currency),
         ("Monthly fee", None if data.client.monthly_fee is None else float(data.client.monthly_fee)),
         ("Service credit amount", None if data.credits.amount is None else float(data.credits.amount)),
     ]
@@ -153,13 +181,17 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         ws.cell(row=offset, column=1, value=label).font = bold
         cell = ws.cell(row=offset, column=2, value=value)
         if "%" in label:
-            cell.number_format = '0.00" %"'
+            _percent_cell(cell, value)
         elif label.startswith("Monthly fee") or label.endswith("amount"):
-            cell.number_format = "#,##0.00"
+            cell.number_format = units.xlsx_money_format(currency)
         elif "at" in label and value is not None and not isinstance(value, str | int):
             cell.number_format = "yyyy-mm-dd hh:mm:ss"
     row = len(info) + 5
-    header(ws, row, ["Process", "Metric", "Comparator", "Target", "Actual", "Gap", "Met", "Status", "Credit %"])
+    header(
+        ws,
+        row,
+        ["Process", "Metric", "Comparator", "Target", "Actual", "Gap", "Met", "Status", CREDIT_IF_MISSED, CREDIT_OWED],
+    )
     for section in data.sections:
         for t in section.targets:
             row += 1
@@ -167,24 +199,25 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             values = [
                 section.process.code,
                 METRIC_LABELS[t.metric],
-                t.target.comparator,
-                float(t.target.target),
-                t.actual,
-                t.gap,
+                units.comparator(t.target.comparator),
+                None,
+                None,
+                None,
                 None if t.met is None else ("yes" if t.met else "no"),
                 t.status,
-                float(t.target.credit_percent),
             ]
             for col, value in enumerate(values, start=1):
-                cell = ws.cell(row=row, column=col, value=value)
-                if col in (4, 5, 6):
-                    cell.number_format = NUMBER_FORMATS[unit]
-                if col == 9:
-                    cell.number_format = '0.00" %"'
+                ws.cell(row=row, column=col, value=value)
+            _figure_cell(ws.cell(row=row, column=4), float(t.target.target), unit)
+            _figure_cell(ws.cell(row=row, column=5), t.actual, unit)
+            gap = ws.cell(row=row, column=6)
+            gap.value, gap.number_format = units.xlsx_gap_cell(t.gap, unit)
+            _percent_cell(ws.cell(row=row, column=9), t.target.credit_percent)
+            _percent_cell(ws.cell(row=row, column=10), t.target.credit_percent if t.met is False else None)
             if t.status in status_fill:
                 ws.cell(row=row, column=8).fill = status_fill[t.status]
     ws.column_dimensions["A"].width = 42
-    for letter in "BCDEFGHI":
+    for letter in "BCDEFGHIJ":
         ws.column_dimensions[letter].width = 16
 
     figure_names = [name for name, _, _ in METRICS]
@@ -198,22 +231,34 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             sheet.cell(row=r, column=2, value=value)
             r += 1
         r += 1
-        header(sheet, r, ["Metric", "Value (month)", "Formula", "Comparator", "Target", "Met", "Status", "Credit %"])
+        header(
+            sheet,
+            r,
+            [
+                "Metric",
+                "Value (month)",
+                "Formula",
+                "Comparator",
+                "Target",
+                "Met",
+                "Status",
+                CREDIT_IF_MISSED,
+                CREDIT_OWED,
+            ],
+        )
         for metric, label, unit in METRICS:
             r += 1
             t = section.target_for(metric)
             sheet.cell(row=r, column=1, value=label)
-            cell = sheet.cell(row=r, column=2, value=section.figures[metric])
-            cell.number_format = NUMBER_FORMATS[unit]
-            sheet.cell(row=r, column=3, value=FORMULAS[metric])
+            _figure_cell(sheet.cell(row=r, column=2), section.figures[metric], unit)
+            sheet.cell(row=r, column=3, value=formula(metric, section.process))
             if t is not None:
-                sheet.cell(row=r, column=4, value=t.target.comparator)
-                cell = sheet.cell(row=r, column=5, value=float(t.target.target))
-                cell.number_format = NUMBER_FORMATS[unit]
+                sheet.cell(row=r, column=4, value=units.comparator(t.target.comparator))
+                _figure_cell(sheet.cell(row=r, column=5), float(t.target.target), unit)
                 sheet.cell(row=r, column=6, value=None if t.met is None else ("yes" if t.met else "no"))
                 sheet.cell(row=r, column=7, value=t.status)
-                cell = sheet.cell(row=r, column=8, value=float(t.target.credit_percent))
-                cell.number_format = '0.00" %"'
+                _percent_cell(sheet.cell(row=r, column=8), t.target.credit_percent)
+                _percent_cell(sheet.cell(row=r, column=9), t.target.credit_percent if t.met is False else None)
                 if t.status in status_fill:
                     sheet.cell(row=r, column=7).fill = status_fill[t.status]
         r += 2
@@ -228,8 +273,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
                 cell = sheet.cell(row=r, column=col, value=day.components[name])
                 cell.number_format = "#,##0.00" if name in FLOAT_COMPONENTS else COUNT_FORMAT
             for col, name in enumerate(figure_names, start=2 + len(kpis.COMPONENTS)):
-                cell = sheet.cell(row=r, column=col, value=day.figures[name])
-                cell.number_format = NUMBER_FORMATS[METRIC_UNITS[name]]
+                _figure_cell(sheet.cell(row=r, column=col), day.figures[name], METRIC_UNITS[name])
         r += 1
         sheet.cell(row=r, column=1, value="Month").font = bold
         for col, name in enumerate(kpis.COMPONENTS, start=2):
@@ -237,9 +281,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             cell.number_format = "#,##0.00" if name in FLOAT_COMPONENTS else COUNT_FORMAT
             cell.font = bold
         for col, name in enumerate(figure_names, start=2 + len(kpis.COMPONENTS)):
-            cell = sheet.cell(row=r, column=col, value=section.figures[name])
-            cell.number_format = NUMBER_FORMATS[METRIC_UNITS[name]]
-            cell.font = bold
+            _figure_cell(sheet.cell(row=r, column=col), section.figures[name], METRIC_UNITS[name]).font = bold
         sheet.column_dimensions["A"].width = 26
         sheet.column_dimensions["B"].width = 14
         sheet.column_dimensions["C"].width = 14
@@ -250,6 +292,29 @@ def write_xlsx(data: ReportData, path: Path) -> None:
 
 
 # --- PDF ----------------------------------------------------------------------------------------------
+
+# The counts of the volume table, in the order read (labels in bpo_portal.units.COUNT_LABELS).
+VOLUME_ROWS = ["offered", "received", "answered", "abandoned", "short_abandoned", "handled"]
+
+
+def _target_row(t) -> dict:
+    """A target's row as printed: the credit rate it carries if missed, and the credit owed only
+    where it is missed (a met target owes nothing)."""
+    unit = METRIC_UNITS[t.metric]
+    credit = units.percent(t.target.credit_percent, exact=True) if t.target.credit_percent else units.DASH
+    return {
+        "metric": METRIC_LABELS[t.metric],
+        "code": t.metric,
+        "goal": units.target(t.target.comparator, t.target.target, unit),
+        "actual": units.figure(t.actual, unit),
+        "gap": units.gap(t.gap, unit),
+        "projected": units.figure(t.projected, unit) if t.is_current else None,
+        "status": t.status,
+        "label": t.label,
+        "credit_if_missed": credit,
+        "credit_owed": credit if t.met is False and t.target.credit_percent else units.DASH,
+    }
+
 
 APPENDIX_COLUMNS = [
     ("offered", "Offered"),
@@ -291,35 +356,22 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
                 target=float(target.target.target) if target else None,
             )
             title = f"{METRIC_LABELS[metric]} per day" + (
-                f" (target {target.target.comparator} {fmt(float(target.target.target), unit)})" if target else ""
+                f" (target {units.target(target.target.comparator, target.target.target, unit)})" if target else ""
             )
             chart_list.append({"title": title, "svg": mark_safe(svg)})  # noqa: S308 - generated here from numbers
         volume = charts.bar_chart(labels, [d.components["offered"] for d in section.days])
-        targets = [
-            {
-                "metric": METRIC_LABELS[t.metric],
-                "code": t.metric,
-                "goal": f"{t.target.comparator} {fmt(float(t.target.target), METRIC_UNITS[t.metric])}",
-                "actual": fmt(t.actual, METRIC_UNITS[t.metric]),
-                "gap": fmt(t.gap, METRIC_UNITS[t.metric]),
-                "projected": fmt(t.projected, METRIC_UNITS[t.metric]) if t.is_current else None,
-                "status": t.status,
-                "label": t.label,
-                "credit": fmt(float(t.target.credit_percent), "%"),
-            }
-            for t in section.targets
-        ]
+        targets = [_target_row(t) for t in section.targets]
         figures = [
-            {"label": label, "value": fmt(section.figures[name], unit), "formula": FORMULAS[name]}
+            {
+                "label": label,
+                "value": units.figure(section.figures[name], unit),
+                "formula": formula(name, section.process),
+            }
             for name, label, unit in METRICS
         ]
         components = section.components
         volume_rows = [
-            ("Offered (inbound)", fmt_count(components["offered"])),
-            ("Short abandons (excluded)", fmt_count(components["short_abandoned"])),
-            ("Answered", fmt_count(components["answered"])),
-            ("Abandoned", fmt_count(components["abandoned"])),
-            ("Handled (inbound and outbound)", fmt_count(components["handled"])),
+            (units.COUNT_LABELS[name], units.count(components[name])) for name in VOLUME_ROWS if name in components
         ]
         appendix = _appendix_text(
             [d.day.isoformat() for d in section.days] + ["Month"],
@@ -337,13 +389,14 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
                 "volume_svg": mark_safe(volume),  # noqa: S308 - generated here from numbers
                 "qa": (
                     {
-                        "score": fmt(section.figures["qa_score"]),
-                        "count": fmt_count(components["qa_count"]),
+                        "score": units.score(section.figures["qa_score"]),
+                        "count": units.count(components["qa_count"]),
                     }
                     if section.qa_available
                     else None
                 ),
                 "appendix": appendix,
+                "sl_words": formula("service_level", section.process),
                 "is_current": section.month.is_current,
             }
         )
@@ -355,12 +408,18 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
         "version_number": version_number,
         "appendix_columns": [label for _, label in APPENDIX_COLUMNS],
         "credits": {
-            "owed": fmt(float(credits.owed_percent), "%"),
-            "capped": fmt(float(credits.capped_percent), "%"),
-            "cap": None if data.client.credit_cap_percent is None else fmt(float(data.client.credit_cap_percent), "%"),
+            "owed": units.percent(credits.owed_percent, exact=True),
+            "capped": units.percent(credits.capped_percent, exact=True),
+            "cap": (
+                None
+                if data.client.credit_cap_percent is None
+                else units.percent(data.client.credit_cap_percent, exact=True)
+            ),
             "cap_applied": credits.cap_applied,
-            "amount": money(credits.amount),
-            "fee": money(data.client.monthly_fee),
+            "amount": money(credits.amount, _currency(data.client)),
+            "fee": money(data.client.monthly_fee, _currency(data.client)),
+            "currency": _currency(data.client),
+            "any_owed": credits.owed_percent > 0,
         },
         "summary_rows": [
             {

@@ -1,61 +1,79 @@
-"""Readable numbers on dashboards: units, thousands separators, and "—" for undefined figures."""
+"""Readable numbers on pages: every figure through `bpo_portal.units` (one formatting for pages,
+PDF, XLSX and CSV), thousands separators, and "—" for undefined figures.
+
+    {{ value|kpi:"aht" }}                      → "19:05"        (the metric's unit)
+    {{ t.gap|signed:t.metric }}                → "−2.9 pp"      (a gap, positive on the good side)
+    {% target t.target.comparator t.target.target t.metric %}  → "≥ 80.0 %"
+    {{ seconds|duration }}  {{ rate|percent }}  {{ ">="|comparator }}  {{ fee|money:client.currency }}
+    {% formula "service_level" process %}      → "answered within 20 s ÷ (answered + abandoned)"
+"""
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
+
+from bpo_portal import units
 
 register = template.Library()
 
-UNITS = {
-    "service_level": "%",
-    "abandon_rate": "%",
-    "fcr": "%",
-    "csat": "%",
-    "tat_compliance": "%",
-    "aht": "s",
-    "asa": "s",
-    "qa_score": "",
-    "csat_mean": "",
-}
-DIGITS = {"aht": 0, "asa": 1, "csat_mean": 2, "qa_score": 1}
 STATE_CLASSES = {"met": "kpi-met", "at_risk": "kpi-risk", "missed": "kpi-missed", "undefined": "kpi-undefined"}
-
-
-def _number(value, digits: int) -> str:
-    if digits == 0:
-        return intcomma(round(value))
-    text = f"{value:,.{digits}f}"
-    return text
-
-
-def _duration(seconds: float) -> str:
-    """Long averages (email ASA, back-office handle times) in minutes or hours."""
-    seconds = round(seconds)
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-    return f"{seconds / 86400:.1f} days"
 
 
 @register.filter
 def kpi(value, metric: str) -> str:
-    """`{{ value|kpi:"service_level" }}` → "81.4 %"; None → "—"."""
+    """`{{ value|kpi:"service_level" }}` → "81.4 %"; None → "—"; a count → "1,234"."""
     if value is None or value == "":
-        return "—"
-    unit = UNITS.get(metric)
-    if unit is None:  # counts
-        return intcomma(round(value))
-    if unit == "s" and abs(value) >= 1000:
-        return _duration(float(value))
-    text = _number(float(value), DIGITS.get(metric, 1))
-    return f"{text} {unit}".strip() if unit else text
+        return units.DASH
+    return units.metric_figure(value, metric)
+
+
+@register.filter
+def duration(seconds) -> str:
+    """`{{ 1145|duration }}` → "19:05"."""
+    return units.duration(seconds)
+
+
+@register.filter
+def percent(value) -> str:
+    return units.percent(value)
+
+
+@register.filter
+def pp(value) -> str:
+    return units.pp(value)
+
+
+@register.filter
+def comparator(value) -> str:
+    return units.comparator(value)
+
+
+@register.filter
+def money(amount, currency=None) -> str:
+    """`{{ client.monthly_fee|money:client.currency }}` → "USD 12,500.00"."""
+    return units.money(amount, currency)
+
+
+@register.simple_tag
+def target(comparator_value, value, metric: str) -> str:
+    """A target as read: "≥ 80.0 %", "≤ 0:30"."""
+    return units.metric_target(comparator_value, value, metric)
+
+
+@register.simple_tag
+def formula(metric: str, process=None) -> str:
+    """A metric's formula in words, with the process's thresholds."""
+    definition = units.METRICS.get(metric)
+    return definition.words(process) if definition else ""
+
+
+@register.filter
+def metric_label(metric: str) -> str:
+    definition = units.METRICS.get(metric)
+    return definition.label if definition else units.COUNT_LABELS.get(metric, metric)
 
 
 @register.filter
 def count(value) -> str:
-    if value is None:
-        return "—"
-    return intcomma(round(value))
+    return units.count(value)
 
 
 @register.filter
@@ -73,10 +91,8 @@ def get(mapping, key):
 
 @register.filter
 def signed(value, metric: str) -> str:
-    if value is None:
-        return "—"
-    sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return sign + kpi(abs(value), metric)
+    """A gap from a target: percentage points for rates ("−2.9 pp"), signed durations, points."""
+    return units.metric_gap(value, metric)
 
 
 @register.simple_tag
