@@ -142,7 +142,9 @@ def test_bulk_assign_one_agent_and_spread(alpha, queue):
 def test_bulk_assign_explains_what_is_missing(alpha, queue):
     response = _as(alpha.team_leader).post(reverse("work:bulk_assign"), {"mode": "one"}, **HTMX)
     html = response.content.decode()
-    assert "Select the items to assign first." in html and "Choose an agent." in html
+    assert "Select the items to assign first." in html and "Choose the agent to assign the selected items to." in html
+    response = _as(alpha.team_leader).post(reverse("work:bulk_assign"), {"mode": "spread"}, **HTMX)
+    assert "Tick the agents to share the items among" in response.content.decode()
 
 
 def test_agent_works_their_items_from_my_work_and_the_trail_shows_every_move(alpha, queue):

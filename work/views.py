@@ -171,6 +171,9 @@ class AssignView(QueueContextMixin, DetailView):
             "alerts": self.alerts(now),
             "due_soon_hours": DUE_SOON_HOURS,
             "oob": True,
+            # The per-process badges above the table count unassigned items: refresh them too.
+            "overdue_counts": work_overdue_counts_by_process(self.request.user, now=now),
+            "counts_oob": True,
         }
         html = render_to_string("work/_row.html", context, request=self.request)
         html += render_to_string("work/_loads_oob.html", context, request=self.request)
@@ -226,15 +229,22 @@ class BulkAssignView(QueueContextMixin, TemplateView):
             pk, _, version = token.partition(":")
             if _int(pk) is not None:
                 selected[int(pk)] = _int(version)
-        codes = [c for c in request.POST.getlist("agents") if c]
+        spread = request.POST.get("mode") == "spread"
+        # "Assign to" is one select (`agent`); "spread evenly" ticks several (`agents`). A client
+        # that posts `agents` with mode "one" (the API-like form of older pages) still works.
+        one = request.POST.get("agent", "").strip()
+        codes = [c for c in request.POST.getlist("agents") if c] if spread or not one else [one]
         agents_by_code = {a.code: a for a in Agent.objects.filter(scope_q(Agent, request.user), code__in=codes)}
         agents = [agents_by_code[c] for c in codes if c in agents_by_code]
-        spread = request.POST.get("mode") == "spread"
         errors: list[str] = []
         if not selected:
             errors.append("Select the items to assign first.")
         if not agents:
-            errors.append("Choose an agent" + (" or several" if spread else "") + ".")
+            errors.append(
+                "Tick the agents to share the items among (under “Spread evenly…”)."
+                if spread
+                else "Choose the agent to assign the selected items to."
+            )
         elif not spread and len(agents) > 1:
             errors.append("Choose one agent, or pick “spread evenly” to share the items among several.")
         done = 0

@@ -27,6 +27,17 @@
     }
     if (event.target.matches('input[name="items"], [data-select-all]')) count();
   });
+  // "Spread evenly…": the filter box narrows the ticked-agent list; Enter in it does not submit.
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches("[data-agent-filter]")) return;
+    var needle = event.target.value.trim().toLowerCase();
+    event.target.closest(".dropdown-menu").querySelectorAll("[data-agent-option]").forEach(function (row) {
+      row.classList.toggle("d-none", needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1);
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches("[data-agent-filter]")) event.preventDefault();
+  });
   document.addEventListener("htmx:afterSwap", function () { tick(); count(); });
   setInterval(tick, 30000);
 })();
