@@ -61,11 +61,27 @@ class Period:
     tz: str
 
     @property
-    def label(self) -> str:
-        name = dict(PRESETS)[self.preset]
+    def name(self) -> str:
+        return dict(PRESETS)[self.preset]
+
+    @property
+    def dates(self) -> str:
         if self.start == self.end:
-            return f"{name}: {self.start:%a %d %b %Y}"
-        return f"{name}: {self.start:%d %b %Y} – {self.end:%d %b %Y}"
+            return f"{self.start:%a %d %b %Y}"
+        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}: {self.dates}"
+
+    def dates_by_zone(self, zones) -> list[tuple[str, list[str]]]:
+        """[(dates, zones)] when the preset means different dates in different zones of a page
+        ("Yesterday" at 01:00 UTC is 30 Nov in New York, 1 Dec in Kolkata); [] when it means
+        the same dates everywhere."""
+        groups: dict[str, list[str]] = {}
+        for tz in sorted(set(zones)):
+            groups.setdefault(self.for_tz(tz).dates, []).append(tz)
+        return list(groups.items()) if len(groups) > 1 else []
 
     @property
     def days(self) -> int:

@@ -84,6 +84,7 @@ class DashboardMixin(ScopedMixin):
             kpi_version=kpis.KPI_DEFINITION_VERSION,
             days_rule=local_days_rule(self.zones or [self.period.tz]),
             mixed_zones=len(self.zones) > 1,
+            dates_by_zone=self.period.dates_by_zone(self.zones),
             trend_caption=dash.trend_caption(self.period),
         )
         return context

@@ -178,3 +178,25 @@ def test_team_today_is_each_process_own_local_today(alpha):
         .content.decode()
     )
     assert sorted(re.findall(r'<td class="code small">([a-z-]+)</td>', kpi_today)) == ["k-today", "ny-today"]
+
+
+# 01:00 UTC on 2 Dec: "yesterday" is 1 Dec in Kolkata but 30 Nov in New York (20:00 on 1 Dec there).
+@time_machine.travel(datetime(2026, 12, 2, 1, tzinfo=UTC), tick=False)
+def test_a_preset_meaning_different_dates_in_different_zones_names_both(alpha):
+    ny = ProcessFactory(client=alpha.client, code="ALPHA-NY", name="Alpha New York", timezone="America/New_York")
+    a = alpha.agent.code
+    alpha.agent.processes.add(ny)
+    load([
+        row("k-1dec", "2026-12-01T10:00:00+05:30", process=alpha.process.code, agent=a,
+            answered_at="2026-12-01T10:00:05+05:30", ended_at="2026-12-01T10:05:05+05:30", talk=300),
+        row("ny-30nov", "2026-11-30T10:00:00-05:00", process=ny.code, agent=a,
+            answered_at="2026-11-30T10:00:05-05:00", ended_at="2026-11-30T10:05:05-05:00", talk=300),
+        row("ny-1dec", "2026-12-01T10:00:00-05:00", process=ny.code, agent=a,
+            answered_at="2026-12-01T10:00:05-05:00", ended_at="2026-12-01T10:05:05-05:00", talk=300),
+    ])  # fmt: skip
+    html = _as(alpha.ops).get(reverse("reporting:interactions"), {"period": "yesterday"}).content.decode()
+    label = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", "", re.search(r'data-testid="period-label">(.*?)</div>', html, re.S).group(1))
+    )
+    assert label.strip() == "Yesterday: Mon 30 Nov 2026 (America/New_York); Tue 01 Dec 2026 (Asia/Kolkata)"
+    assert sorted(re.findall(r'<td class="code small">([a-z0-9-]+)</td>', html)) == ["k-1dec", "ny-30nov"]
