@@ -4,6 +4,8 @@ from django.views.generic import TemplateView
 
 from accounts.forms import UserCreateForm
 from accounts.models import User
+from accounts.permissions import MANAGERS
+from accounts.registry import home_sections
 from accounts.scoping import AGENT, CLIENT, effective_role
 from accounts.selectors import user_list
 from accounts.services import user_create
@@ -14,7 +16,10 @@ from processes.models import Process
 
 
 class HomeView(ScopedMixin, TemplateView):
-    """The landing page: what the signed-in user can reach, by role."""
+    """The landing page, by role: the sections the apps register for it (accounts.registry: an
+    agent's open items, evaluations to acknowledge and figures today; a client user's SLA status
+    and latest report; a team leader's queues and outliers), and for staff who oversee processes
+    the processes they cover (managers also the master-data counts)."""
 
     capability = "home.view"
     template_name = "home.html"
@@ -23,16 +28,22 @@ class HomeView(ScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         role = effective_role(self.request.user)
         context["role"] = role
-        processes = self.scoped(Process).select_related("client").prefetch_related("sla_targets")
-        context["processes"] = processes.order_by("client__code", "code")
-        context["counts"] = {"clients": self.scoped(Client).count(), "processes": processes.count()}
-        if self.can("agents.view"):
-            context["counts"]["teams"] = self.scoped(Team).count()
-            context["counts"]["agents"] = self.scoped(Agent).filter(active=True).count()
+        context["sections"] = home_sections(self.request, role)
+        context["show_processes"] = role not in (AGENT, CLIENT)
+        if context["show_processes"]:
+            processes = self.scoped(Process).select_related("client").prefetch_related("sla_targets")
+            context["processes"] = processes.order_by("client__code", "code")
+        if role in MANAGERS:
+            context["counts"] = {
+                "clients": self.scoped(Client).count(),
+                "processes": self.scoped(Process).count(),
+                "teams": self.scoped(Team).count(),
+                "agents": self.scoped(Agent).filter(active=True).count(),
+            }
         if role == CLIENT:
             context["client"] = self.request.user.client
         if role == AGENT:
-            context["agent"] = self.scoped(Agent).select_related("team").first()
+            context["agent"] = self.scoped(Agent).select_related("team").filter(user=self.request.user).first()
         context["can_manage"] = self.can("clients.manage")
         return context
 

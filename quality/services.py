@@ -268,9 +268,25 @@ def _event(evaluation, kind, actor, note="", score=None):
     )
 
 
-def _people_of(evaluation):
+def _team_leader_of(evaluation):
     agent = evaluation.agent
-    return [agent.user, agent.team.leader if agent.team_id else None]
+    return agent.team.leader if agent.team_id else None
+
+
+def needs_team_leader(evaluation) -> str | None:
+    """Why an evaluation concerns the agent's team leader (a fatal error, or a score below the
+    process's quality-score target), or None: a routine evaluation is for the agent alone, who
+    acknowledges or disputes it; the team leader sees it on the team pages."""
+    from processes.models import Comparator, Metric, SLATarget
+
+    if evaluation.fatal_failed:
+        return "a fatal criterion failed"
+    target = SLATarget.objects.filter(
+        process_id=evaluation.process_id, metric=Metric.QA_SCORE, comparator=Comparator.AT_LEAST
+    ).first()
+    if target is not None and evaluation.score is not None and evaluation.score < float(target.target):
+        return f"below the process's quality target of {float(target.target):g}"
+    return None
 
 
 @transaction.atomic
@@ -314,13 +330,23 @@ def evaluation_create(
     _write_answers(evaluation, criteria, answers, comments)
     _event(evaluation, EvaluationEvent.Kind.CREATED, actor)
     _mark_day(evaluation.process_id, evaluation.local_date)
+    # The agent acknowledges or disputes; the team leader is told only when it needs coaching.
     notify(
-        recipients=_people_of(evaluation),
+        recipients=[evaluation.agent.user],
         subject=f"New QA evaluation for {evaluation.agent.name}: {evaluation.score:.1f}",
         body=f"Interaction {interaction.external_id} of {interaction.process.code} was evaluated"
         f" on {scorecard.name} v{scorecard.version}. Please acknowledge it or dispute it with a reason.",
         url=evaluation.get_absolute_url(),
     )
+    reason = needs_team_leader(evaluation)
+    if reason:
+        notify(
+            recipients=[_team_leader_of(evaluation)],
+            subject=f"QA evaluation to follow up: {evaluation.agent.name} scored {evaluation.score:.1f}",
+            body=f"Interaction {interaction.external_id} of {interaction.process.code} ({reason})."
+            " Consider a coaching action.",
+            url=evaluation.get_absolute_url(),
+        )
     return evaluation
 
 
@@ -449,7 +475,7 @@ def dispute_resolve(
     dispute.reviewer, dispute.resolution, dispute.resolved_at = actor, resolution.strip(), timezone.now()
     dispute.save()
     notify(
-        recipients=[*_people_of(old), old.evaluator],
+        recipients=[old.agent.user, old.evaluator],
         subject=subject,
         body=resolution.strip(),
         url=result_url,

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class WorkConfig(AppConfig):
     name = "work"
     verbose_name = "Work items"
+
+    def ready(self):
+        # The role home sections this app contributes (accounts renders them; see accounts.registry).
+        from work import home_sections
+
+        home_sections.register()
