@@ -132,3 +132,21 @@ def _notify(alerts) -> int:
     except Exception:  # the alert stays visible on the pages; the next change emails again
         log.exception("Could not send SLA alert emails")
         return 0
+
+
+def open_alert_counts(alerts, *, today) -> list[dict]:
+    """The open alerts of `alerts` (a SlaAlert queryset) counted per month, newest month first:
+    [{"month", "label" ("this month", "last month" or ""), "at_risk", "missed", "total"}]. A notice
+    says which month each count is of: the overview's table beside it counts the period it shows
+    (this month by default), so a missed target of last month must not read as one of this month."""
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    words = {this_month: "this month", last_month: "last month"}
+    counts: dict = {}
+    for month, state in alerts.filter(state__in=ALERTING).values_list("month", "state"):
+        entry = counts.setdefault(month, {"month": month, "label": words.get(month, ""), "at_risk": 0, "missed": 0})
+        entry[state] += 1
+    result = sorted(counts.values(), key=lambda e: e["month"], reverse=True)
+    for entry in result:
+        entry["total"] = entry["at_risk"] + entry["missed"]
+    return result

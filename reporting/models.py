@@ -178,6 +178,12 @@ class ReportVersion(models.Model):
     xlsx_size = models.PositiveIntegerField(default=0)
     csv_size = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, help_text="Targets met/missed and credits, as in the report.")
+    snapshot = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per process the figures, volumes, settings and target statuses the version was issued with "
+        "(reporting/reports/drift.py), to tell when the figures have changed since; empty for older versions.",
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_via = "report__client"

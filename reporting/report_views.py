@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 
+from bpo_portal import units
 from bpo_portal.pages import ScopedMixin
 from clients.models import Client
 from reporting import sla
@@ -58,8 +59,15 @@ class ReportListView(ScopedMixin, TemplateView):
         client_code = self.request.GET.get("client", "")
         if client_code:
             reports = reports.filter(client__code__iexact=client_code)
+        reports = list(reports[:500])
+        # Staff only (this page needs reports.manage): which issued reports no longer match the
+        # figures now, computed once per month for all rows (selectors.report_drifts).
+        drifts = selectors.report_drifts(reports)
+        for report in reports:
+            report.drift = drifts.get(report.pk)
         context.update(
-            reports=reports[:500],
+            reports=reports,
+            drifted=len(drifts),
             form=form or ReportRequestForm(user=user, initial={"month": f"{_last_month():%Y-%m}"}),
             alerts=selectors.sla_alert_list(user=user)[:100],
             clients=Client.objects.visible_to(user).order_by("code"),
@@ -110,15 +118,17 @@ class ReportDetailView(ScopedMixin, TemplateView):
                         "metric": metric,
                         "label": label,
                         "value": fmt(pm.figures[metric], unit),
-                        "target": f"{t.target.comparator} {fmt(float(t.target.target), unit)}" if t else "",
+                        "target": units.target(t.target.comparator, t.target.target, unit) if t else "",
                         "status": t.status if t else "",
                         "status_label": t.label if t else "",
                         "url": link,
                     }
                 )
             rows.append({"process": pm.process, "figures": figures, "offered": pm.components["offered"], "url": link})
+        report.drift = selectors.report_drift(report)
         context.update(
             report=report,
+            drift=report.drift,
             versions=selectors.report_versions(user=user, report=report),
             downloads=selectors.report_downloads(user=user, report=report),
             rows=rows,

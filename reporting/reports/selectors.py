@@ -1,4 +1,5 @@
-"""Scoped reads of reports, versions, downloads and SLA alerts."""
+"""Scoped reads of reports, versions, downloads and SLA alerts, and whether an issued report's
+figures still hold (`report_drifts`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from reporting.models import Report, ReportDownload, ReportVersion, SlaAlert
+from reporting.reports import drift
 
 
 def report_list(*, user, client=None, month: date | None = None):
@@ -49,3 +51,29 @@ def sla_alert_list(*, user, open_only: bool = True, since: date | None = None):
     if open_only:
         alerts = alerts.filter(state__in=("at_risk", "missed"))
     return alerts.order_by("-changed_at")
+
+
+def report_drifts(reports, *, now=None) -> dict:
+    """{report pk: Drift} for the given reports that have a current version and whose figures
+    differ now from what that version was issued with (absent when they agree). The reports come
+    from `report_list` (already scoped); the current figures are computed once per month for all
+    of them (drift.current_snapshots), not once per report."""
+    issued = [r for r in reports if r.current_id is not None]
+    if not issued:
+        return {}
+    snapshots = drift.current_snapshots(issued, now=now)
+    result = {}
+    for report in issued:
+        found = drift.compare(report.current, snapshots[report.pk])
+        if found.changed:
+            result[report.pk] = found
+    return result
+
+
+def report_drift(report, *, now=None):
+    """The Drift of one report (None when its figures still hold or it has no version yet), with
+    how many of its days still await a KPI recompute."""
+    found = report_drifts([report], now=now).get(report.pk)
+    if found is not None:
+        found.pending_days = drift.pending_recompute_days(report)
+    return found

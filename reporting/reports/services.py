@@ -21,6 +21,7 @@ from accounts.scoping import CLIENT
 from reporting.models import Report, ReportDownload, ReportEmailPreference, ReportStatus, ReportVersion
 from reporting.reports import render
 from reporting.reports.data import report_data_build
+from reporting.reports.drift import snapshot_of_data
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def report_generate(
                 xlsx_size=(final / f"{base}.xlsx").stat().st_size,
                 csv_size=(final / f"{base}.csv").stat().st_size,
                 summary=data.summary(),
+                snapshot=snapshot_of_data(data),
             )
             report.current = version
             report.status = ReportStatus.READY
