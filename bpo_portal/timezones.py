@@ -75,7 +75,7 @@ def zone_label(tz_name: str | None = None, at: datetime | None = None) -> str:
     if tz_name == "UTC" or (not offset and zone_abbreviation(local, tz_name) == "UTC"):
         return tz_name
     abbreviation = zone_abbreviation(local, tz_name)
-    offset_text = f"UTC{offset}" if offset else "UTC"
+    offset_text = f"UTC{offset}" if offset else "UTC+00:00"
     if abbreviation == offset_text:
         return f"{tz_name} ({offset_text})"
     return f"{tz_name} ({abbreviation}, {offset_text})"

@@ -200,3 +200,17 @@ def test_a_preset_meaning_different_dates_in_different_zones_names_both(alpha):
     )
     assert label.strip() == "Yesterday: Mon 30 Nov 2026 (America/New_York); Tue 01 Dec 2026 (Asia/Kolkata)"
     assert sorted(re.findall(r'<td class="code small">([a-z0-9-]+)</td>', html)) == ["k-1dec", "ny-30nov"]
+
+
+@time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=UTC), tick=False)
+def test_import_times_are_in_the_portal_zone_and_say_so(alpha, settings):
+    settings.TIME_ZONE = "Europe/London"
+    from processes.models import ImportJob
+
+    ImportJob.objects.filter(pk=alpha.import_job.pk).update(created_at=datetime(2026, 7, 1, 8, 30, tzinfo=UTC))
+    html = _as(alpha.ops).get(reverse("processes:imports")).content.decode()
+    assert "Uploaded (Europe/London)" in html
+    assert timezones.zone_label("Europe/London") == "Europe/London (GMT, UTC+00:00)"  # as it is now, in December
+    assert ">2026-07-01 09:30 BST</time>" in html  # the moment in summer time, named as such
+    detail = _as(alpha.ops).get(reverse("processes:import_detail", args=[alpha.import_job.pk])).content.decode()
+    assert ">2026-07-01 09:30:00 BST</time>" in detail

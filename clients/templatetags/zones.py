@@ -58,7 +58,14 @@ def zone_label(tz_name) -> str:
 
 @register.simple_tag
 def portal_zone_label() -> str:
+    """The portal's TIME_ZONE with its abbreviation and offset now."""
     return timezones.zone_label(None)
+
+
+@register.simple_tag
+def portal_zone() -> str:
+    """The portal's TIME_ZONE, for headings of times that belong to no process."""
+    return timezones.portal_zone()
 
 
 @register.simple_tag
