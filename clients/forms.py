@@ -1,4 +1,5 @@
 from bpo_portal.forms import TimezoneField, UserAwareModelForm
+from bpo_portal.units import DEFAULT_CURRENCY
 from clients.models import Client
 
 
@@ -18,6 +19,10 @@ class ClientForm(UserAwareModelForm):
             "credit_cap_percent",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].required = False  # left empty: the default currency
+
     def clean_currency(self):
-        """Accept "usd" as USD: the code is validated in capitals."""
-        return (self.cleaned_data.get("currency") or "").strip().upper()
+        """Accept "usd" as USD (the code is validated in capitals); empty means the default."""
+        return (self.cleaned_data.get("currency") or "").strip().upper() or DEFAULT_CURRENCY

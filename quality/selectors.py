@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from django.db.models import Avg, Count, F, Q, Sum
 
 from accounts.scoping import CLIENT, effective_role, scope_q
-from processes.models import Process
+from processes.models import Channel, Process
 from quality.models import (
     CalibrationSession,
     CoachingAction,
@@ -117,7 +117,9 @@ def _figures(row) -> dict:
     return {
         **row,
         "qa_score": row["score_sum"] / count if count else None,
-        "accuracy": row["error_free"] * 100.0 / count if count else None,
+        # Accuracy is a back-office audit figure: over audited back-office items only, so a
+        # call's scorecard (which nearly always loses a point somewhere) never reads "0 %".
+        "accuracy": row["error_free"] * 100.0 / row["audited"] if row.get("audited") else None,
         "fatal_rate": row["fatal"] * 100.0 / count if count else None,
     }
 
@@ -125,7 +127,8 @@ def _figures(row) -> dict:
 _SUMS = {
     "evaluations": Count("id"),
     "score_sum": Sum("score"),
-    "error_free": Count("id", filter=Q(error_free=True)),
+    "audited": Count("id", filter=Q(interaction__channel=Channel.BACKOFFICE)),
+    "error_free": Count("id", filter=Q(error_free=True, interaction__channel=Channel.BACKOFFICE)),
     "fatal": Count("id", filter=Q(fatal_failed=True)),
 }
 
@@ -137,14 +140,15 @@ def qa_summary_by_process(*, user, start=None, end=None) -> list[dict]:
     by_process = {r["process_id"]: r for r in rows.values("process_id").annotate(**_SUMS)}
     result = []
     for process in Process.objects.filter(scope_q(Process, user)).select_related("client").order_by("code"):
-        row = by_process.get(process.pk, {"evaluations": 0, "score_sum": 0, "error_free": 0, "fatal": 0})
+        row = by_process.get(process.pk, dict.fromkeys(_SUMS, 0))
         result.append({"process": process, **_figures({k: row[k] for k in _SUMS})})
     return result
 
 
 def accuracy(*, user, process=None, start=None, end=None) -> float | None:
-    """Back-office accuracy, %: audited items (current evaluations) without any error ÷ audited
-    items × 100; None when nothing was audited."""
+    """Back-office accuracy, %: audited back-office items (current evaluations of interactions of
+    channel `backoffice`) without any error ÷ audited back-office items × 100; None when no
+    back-office item was audited (calls and chats have a QA score, not an accuracy)."""
     rows = _range(_aggregate_base(user), start, end)
     if process is not None:
         rows = rows.filter(process=process)

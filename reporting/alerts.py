@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.scoping import OPS_MANAGER
+from bpo_portal import units
 from processes.models import Process
 from reporting import sla
 from reporting.models import SlaAlert
@@ -112,12 +113,11 @@ def _notify(alerts) -> int:
         unit = METRIC_UNITS.get(alert.metric, "")
         label = METRIC_LABELS.get(alert.metric, alert.metric)
         state = "missed" if alert.state == "missed" else "at risk"
-        subject = (
-            f"[SLA {state}] {process.code} {label} {alert.comparator} {fmt(alert.target, unit)} ({alert.month:%B %Y})"
-        )
+        goal = units.target(alert.comparator, alert.target, unit)
+        subject = f"[SLA {state}] {process.code} {label} {goal} ({alert.month:%B %Y})"
         lines = [
             f"{process.client.name} / {process.name} ({process.code})",
-            f"Target: {label} {alert.comparator} {fmt(alert.target, unit)}",
+            f"Target: {label} {goal}",
             f"Month to date: {fmt(alert.actual, unit)}",
         ]
         if alert.projected is not None:

@@ -57,7 +57,7 @@ def sla_results(*, user, month, client=None, process=None) -> dict:
 
 
 class SlaView(APIView):
-    """SLA compliance per target for a month (KPIS.md "SLA compliance"), scoped to the caller.
+    """SLA compliance per target for a month, scoped to the caller.
 
     `month` (YYYY-MM) is required; `client` or `process` (a code; not both) narrows it, and
     without either every process in the caller's scope is included. Each result: `process`,

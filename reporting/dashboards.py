@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.scoping import scope_q
+from bpo_portal import units
 from processes.models import Interaction
 from reporting import kpis, sla
 from reporting.models import DailyKpi
@@ -138,8 +139,8 @@ class Cell:
         projected = ""
         if status is not None:
             target = status.target
-            goal = f"{target.comparator} {target.target.normalize():f}"
-            title = f"{target.get_metric_display()}: target {goal} · {status.label}"
+            goal = units.metric_target(target.comparator, target.target, self.metric)
+            title = f"{units.metric(self.metric).label}: target {goal} · {status.label}"
             if status.is_current:
                 title += f" · projected {kpi(status.projected, self.metric)}"
                 if status.projected is not None:

@@ -144,7 +144,7 @@ def test_create_process_with_targets_through_the_form(client, alpha):
     assert process.timezone == "Asia/Kolkata"
     assert [(t.metric, float(t.target)) for t in process.sla_targets.all()] == [("tat_compliance", 95.0)]
     page = client.get("/processes/ALPHA-BO/").content.decode()
-    assert "Turnaround compliance" in page and "4 % of monthly fee" in page
+    assert "Turnaround compliance" in page and "4.0 % of the monthly fee" in page
 
 
 def test_process_form_rejects_a_client_outside_scope(client, alpha, bravo):

@@ -4,13 +4,13 @@ PDF, XLSX and CSV), thousands separators, and "—" for undefined figures.
     {{ value|kpi:"aht" }}                      → "19:05"        (the metric's unit)
     {{ t.gap|signed:t.metric }}                → "−2.9 pp"      (a gap, positive on the good side)
     {% target t.target.comparator t.target.target t.metric %}  → "≥ 80.0 %"
-    {{ seconds|duration }}  {{ rate|percent }}  {{ ">="|comparator }}  {{ fee|money:client.currency }}
-    {% formula "service_level" process %}      → "answered within 20 s ÷ (answered + abandoned)"
+    and the unit faces of `{% load units %}` (duration, percent, pp, comparator, money, formula…).
 """
 
 from django import template
 
 from bpo_portal import units
+from clients.templatetags import units as unit_tags
 
 register = template.Library()
 
@@ -25,50 +25,11 @@ def kpi(value, metric: str) -> str:
     return units.metric_figure(value, metric)
 
 
-@register.filter
-def duration(seconds) -> str:
-    """`{{ 1145|duration }}` → "19:05"."""
-    return units.duration(seconds)
-
-
-@register.filter
-def percent(value) -> str:
-    return units.percent(value)
-
-
-@register.filter
-def pp(value) -> str:
-    return units.pp(value)
-
-
-@register.filter
-def comparator(value) -> str:
-    return units.comparator(value)
-
-
-@register.filter
-def money(amount, currency=None) -> str:
-    """`{{ client.monthly_fee|money:client.currency }}` → "USD 12,500.00"."""
-    return units.money(amount, currency)
-
-
-@register.simple_tag
-def target(comparator_value, value, metric: str) -> str:
-    """A target as read: "≥ 80.0 %", "≤ 0:30"."""
-    return units.metric_target(comparator_value, value, metric)
-
-
-@register.simple_tag
-def formula(metric: str, process=None) -> str:
-    """A metric's formula in words, with the process's thresholds."""
-    definition = units.METRICS.get(metric)
-    return definition.words(process) if definition else ""
-
-
-@register.filter
-def metric_label(metric: str) -> str:
-    definition = units.METRICS.get(metric)
-    return definition.label if definition else units.COUNT_LABELS.get(metric, metric)
+# The unit faces of every page (clients/templatetags/units.py), here too so a dashboard loads one library.
+for _name in ("duration", "percent", "contract_percent", "pp", "figure", "comparator", "money", "metric_label"):
+    register.filter(_name, getattr(unit_tags, _name))
+register.simple_tag(unit_tags.target, name="target")
+register.simple_tag(unit_tags.formula, name="formula")
 
 
 @register.filter
