@@ -29,7 +29,8 @@ def test_ops_manager_signs_in_and_opens_a_process(page, live_server, alpha, brav
 
 def test_client_user_sees_only_their_client(page, live_server, alpha, bravo, password, screenshot):
     _sign_in(page, live_server, "client_alpha", password)
-    assert page.get_by_role("heading", name="Your processes").is_visible()
+    assert page.get_by_role("heading", name="Service levels this month").is_visible()
+    assert page.get_by_text("ALPHA-VOICE").first.is_visible()
     assert "Bravo" not in page.content()
     screenshot(page, "home-client-user")
     page.goto(f"{live_server.url}/clients/BRAVO/")

@@ -50,7 +50,13 @@ def _section(html: str, testid: str) -> str:
 
 def _kpi_row(tenant, agent, day, **components):
     return DailyKpi.objects.create(
-        process=tenant.process, client=tenant.client, local_date=day, agent=agent, team=agent.team, computed_at=NOW, **components
+        process=tenant.process,
+        client=tenant.client,
+        local_date=day,
+        agent=agent,
+        team=agent.team,
+        computed_at=NOW,
+        **components,
     )
 
 
@@ -201,6 +207,22 @@ def test_team_leader_queue_counts(client, alpha):
     assert "Due within 2 h" in html
     assert f'href="{reverse("work:queue")}?process=ALPHA-VOICE&amp;assignee=none">1</a>' in html
     assert f'href="{reverse("work:queue")}?process=ALPHA-VOICE&amp;due=overdue">1</a>' in html
+
+
+# --- the QA analyst ----------------------------------------------------------------------------------
+
+
+def test_qa_home_lists_the_disputes_they_may_resolve_not_their_own_evaluations(client, alpha, bravo):
+    scorecard = _scorecard(alpha)
+    evaluation = _evaluate(alpha, scorecard, "alpha-call-6")
+    quality_services.dispute_open(actor=alpha.agent_user, evaluation=evaluation, reason="The line dropped.")
+    reviewer = UserFactory(username="qa_second", role=Role.QA_ANALYST)
+    reviewer.assigned_processes.set([alpha.process])
+    disputes = _section(_home(client, reviewer), "home-disputes")
+    assert "The line dropped." in disputes and "Alpha Agentperson" in disputes
+    # The evaluator does not review their own score; another tenant's analyst sees nothing of it.
+    assert "The line dropped." not in _home(client, alpha.qa)
+    assert "The line dropped." not in _home(client, bravo.qa)
 
 
 # --- menus -------------------------------------------------------------------------------------------
@@ -370,3 +392,38 @@ def test_the_notifications_page_lists_only_the_viewers_own(client, alpha, bravo)
     html = client.get(reverse("quality:notifications")).content.decode()
     assert "For this team leader" in html
     assert "For the agent only" not in html and "For the other team leader" not in html
+
+
+# --- in a real browser: the navigation fits ----------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width,height", [(1280, 800), (1440, 900)])
+def test_the_admin_navigation_fits_on_one_line_and_its_menus_open(
+    page, live_server, admin_user, alpha, password, screenshot, width, height
+):
+    """The role with the most entries: no sideways scrolling, the user menu inside the window,
+    the navigation on one line; a group opens and its entry leads to the page, marked active."""
+    Notification.objects.create(recipient=admin_user, subject="Unread one")
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username").fill(admin_user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    scroll, client_width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert scroll <= client_width
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.bounding_box()["height"] < 70, "one line of navigation"
+    user_menu = page.get_by_test_id("user-menu").bounding_box()
+    assert user_menu["x"] + user_menu["width"] <= width
+    assert page.get_by_test_id("notification-count").inner_text().startswith("1")
+    page.get_by_test_id("nav-group-master-data").click()
+    clients = nav.locator("a.dropdown-item", has_text="Clients")
+    assert clients.is_visible()
+    screenshot(page, f"nav-admin-{width}-open")
+    clients.click()
+    page.wait_for_url("**/clients/")
+    assert nav.locator("a.dropdown-item.active", has_text="Clients").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
