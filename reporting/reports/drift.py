@@ -21,6 +21,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from bpo_portal import units
 from processes.models import Process
 from reporting import kpis, sla
 from reporting.models import DailyKpi, KpiMark
@@ -226,7 +227,10 @@ class Drift:
                 f"{n.get('met', '—')} / {n.get('missed', '—')}"
             )
             if str(s.get("credit_percent")) != str(n.get("credit_percent")):
-                parts.append(f"credit {s.get('credit_percent', '—')} % → {n.get('credit_percent', '—')} %")
+                parts.append(
+                    f"credit owed {units.percent(s.get('credit_percent'), exact=True)} → "
+                    f"{units.percent(n.get('credit_percent'), exact=True)}"
+                )
         figures = sum(1 for d in self.differences if d.kind in ("figure", "volume"))
         if figures:
             parts.append(f"{figures} figure{'s' if figures != 1 else ''} changed")
