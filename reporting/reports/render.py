@@ -370,8 +370,14 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
             for name, label, unit in METRICS
         ]
         components = section.components
+        # Only the counts that apply to the work the process has (KPI channel rules): a back-office
+        # process has no offered calls; a voice process receives back-office items only when work
+        # items were completed in it.
+        channels = {section.process.channel} | ({"backoffice"} if components.get("received") else set())
         volume_rows = [
-            (units.COUNT_LABELS[name], units.count(components[name])) for name in VOLUME_ROWS if name in components
+            (units.COUNT_LABELS[name], units.count(components[name]))
+            for name in VOLUME_ROWS
+            if name in components and kpis.figure_applies(name, channels)
         ]
         appendix = _appendix_text(
             [d.day.isoformat() for d in section.days] + ["Month"],
