@@ -173,6 +173,20 @@ def test_a_changed_target_or_setting_is_listed(client, alpha, report):
     assert 'data-kind="target"' in page
 
 
+def test_a_target_added_after_issue_is_listed_with_no_target_as_issued(client, alpha, report):
+    SLATarget.objects.create(process=alpha.process, metric="fcr", comparator=">=", target=90, credit_percent=1.5)
+    drift, diffs = _differences(report)
+    added = diffs[(alpha.process.code, "target", "fcr")]
+    assert added.goal_issued is None and added.goal_now == (">=", 90.0, 1.5)
+    assert (added.status_issued, added.status_now) == ("", "missed")  # FCR 66.67 % < 90
+    assert drift.summary_now["missed"] == drift.summary_issued["missed"] + 1
+    assert drift.summary_now["credit_percent"] == "9.50"
+    page = _detail(client, alpha.ops, report).content.decode()
+    row = page[page.index('data-name="fcr" data-kind="target"') :]
+    row = row[: row.index("</tr>")]
+    assert "no target" in row and "Missed" in row
+
+
 def test_regenerating_clears_the_notice_and_the_client_sees_the_new_version(
     client, alpha, report, django_capture_on_commit_callbacks
 ):
