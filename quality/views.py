@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +43,14 @@ from quality.models import (
     Notification,
     Scorecard,
 )
+
+
+def _with_dispute_state(rows):
+    """Each evaluation with `dispute_open`: the status badge says "disputed" only while a dispute
+    waits for a reviewer (an upheld or amended one keeps agent_response "disputed")."""
+    return rows.annotate(
+        dispute_open=Exists(Dispute.objects.filter(evaluation=OuterRef("pk"), status=DisputeStatus.OPEN))
+    )
 
 
 def _date(value, default):
@@ -144,6 +153,8 @@ class EvaluationListView(QualityPage):
             rows = rows.filter(fatal_failed=True)
         if params.get("q"):
             rows = rows.filter(interaction__external_id__icontains=params["q"])
+        # Newest local day first, as the first column reads (not in the order they were scored).
+        rows = _with_dispute_state(rows.order_by("-local_date", "-created_at", "-id"))
         page = Paginator(rows, 50).get_page(params.get("page"))
         context.update(
             page_obj=page,
@@ -185,6 +196,7 @@ class EvaluationDetailView(QualityPage):
             can_void=self.can("quality.manage") and evaluation.status == EvaluationStatus.FINAL,
             coaching=evaluation.coaching_actions.filter(scope_q(CoachingAction, user)),
         )
+        evaluation.dispute_open = context["open_dispute"] is not None
         return context
 
 
@@ -594,7 +606,7 @@ class AgentQualityView(QualityPage):
         current = history.filter(status=EvaluationStatus.FINAL)
         context.update(
             agent=agent,
-            evaluations=history[:100],
+            evaluations=_with_dispute_state(history)[:100],
             trend=selectors.qa_trend(user=user, agent=agent),
             mean=selectors.evaluation_mean(current),
             count=current.count(),
