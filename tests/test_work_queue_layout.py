@@ -101,3 +101,26 @@ def test_bulk_one_agent_with_two_ticked_and_no_select_is_refused(alpha, items):
     )
     assert "Choose one agent, or pick “spread evenly”" in response.content.decode()
     assert not WorkItem.objects.filter(assignee__isnull=False).exists()
+
+
+def test_what_changed_today_counts_the_day_of_the_queues_zone(alpha, bravo):
+    """ALPHA's processes are in Asia/Kolkata (UTC+05:30): at 20:00 UTC on 10 March it is already
+    11 March there, and 'today' is that day, midnight to midnight IST."""
+    import time_machine
+
+    from work.services import work_item_assign
+
+    late, early = (WorkItemFactory(process=alpha.process, title=t) for t in ("Late on the 10th", "Early on the 11th"))
+    with time_machine.travel("2026-03-10T18:00:00Z", tick=False):  # 23:30 IST on the 10th
+        work_item_assign(actor=alpha.team_leader, item=late, agent=alpha.agent)
+    with time_machine.travel("2026-03-10T19:00:00Z", tick=False):  # 00:30 IST on the 11th
+        work_item_assign(actor=alpha.team_leader, item=early, agent=alpha.agent)
+    with time_machine.travel("2026-03-10T20:00:00Z", tick=False):
+        html = _as(alpha.team_leader).get(reverse("work:changes")).content.decode()
+        previous = _as(alpha.team_leader).get(reverse("work:changes"), {"date": "2026-03-10"}).content.decode()
+    assert "What changed on 2026-03-11" in html
+    assert "Midnight to midnight in Asia/Kolkata" in html
+    assert "Early on the 11th" in html and "Late on the 10th" not in html
+    assert ">00:30:00 IST</time>" in html
+    assert "Late on the 10th" in previous and "Early on the 11th" not in previous
+    assert ">23:30:00 IST</time>" in previous

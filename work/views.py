@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 from accounts.scoping import ADMIN, effective_role, scope_q
 from agents.models import Agent
 from bpo_portal.pages import ScopedMixin
+from bpo_portal.timezones import portal_zone
 from processes.imports import ImportFailed
 from processes.models import Process
 from work.forms import WorkImportForm, WorkItemForm, WorkSettingsForm
@@ -494,15 +496,25 @@ class ImportView(ScopedMixin, FormView):
         return redirect(reverse("work:queue") if self.can("work.assign") else reverse("work:import"))
 
 
-def _day_bounds(request) -> tuple[datetime, datetime, str]:
-    today = timezone.localdate()
+def _day_bounds(request, zone: str) -> tuple[datetime, datetime, str]:
+    """The day asked for (`?date=`, today by default) as midnight to midnight in `zone`."""
+    tz = ZoneInfo(zone)
+    today = timezone.localdate(timezone=tz)
     raw = request.GET.get("date", "")
     try:
         day = datetime.strptime(raw, "%Y-%m-%d").date() if raw else today
     except ValueError:
         day = today
-    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
-    return start, start + timedelta(days=1), day.isoformat()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    return start, end, day.isoformat()
+
+
+def _queue_zone(user) -> tuple[str, list[str]]:
+    """The zone whose days a page over the user's queues counts: their processes' one zone, or
+    the portal's when they span several (the page then says so). Also returns all the zones."""
+    zones = sorted(set(Process.objects.filter(scope_q(Process, user)).values_list("timezone", flat=True)))
+    return (zones[0] if len(zones) == 1 else portal_zone()), zones
 
 
 AUDIT_HEADER = [
@@ -553,7 +565,8 @@ class ChangesView(ScopedMixin, TemplateView):
     template_name = "work/changes.html"
 
     def get(self, request, *args, **kwargs):
-        self.start, self.end, self.day = _day_bounds(request)
+        self.zone, self.zones = _queue_zone(request.user)
+        self.start, self.end, self.day = _day_bounds(request, self.zone)
         self.events = work_changes_on(user=request.user, start=self.start, end=self.end)
         if request.GET.get("export") == "csv":
             return _csv_response(f"work-changes-{self.day}.csv", _audit_rows(self.events.reverse()))
@@ -567,8 +580,12 @@ class ChangesView(ScopedMixin, TemplateView):
                 "day": self.day,
                 "events": events,
                 "total": self.events.count(),
-                "previous_day": (self.start - timedelta(days=1)).date().isoformat(),
-                "next_day": self.end.date().isoformat() if self.end.date() <= timezone.localdate() else "",
+                "zone": self.zone,
+                "mixed_zones": self.zones if len(self.zones) > 1 else [],
+                "previous_day": (self.start.date() - timedelta(days=1)).isoformat(),
+                "next_day": self.end.date().isoformat()
+                if self.end.date() <= timezone.localdate(timezone=ZoneInfo(self.zone))
+                else "",
                 "summary": {
                     kind: sum(1 for e in events if e.kind == kind)
                     for kind in ("created", "assigned", "reassigned", "status")
