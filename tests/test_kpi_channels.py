@@ -215,3 +215,51 @@ def test_the_interactions_behind_each_count_follow_the_channel_rules(india, clie
     lines = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
     listed = {line.split(",")[1] for line in lines.strip().splitlines()[1:]}
     assert listed == ids
+
+
+def test_reports_show_per_process_only_the_figures_that_apply(india, settings, tmp_path):
+    """PDF, XLSX and CSV of a month: the back-office process has no queue figures, the email
+    process has TAT, the voice process has TAT only because work items were completed in it."""
+    import csv as csv_module
+    import io
+    import subprocess
+
+    import openpyxl
+
+    from reporting.reports import render
+    from reporting.reports.data import report_data_build
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    p = "IN-BO"
+    load(
+        voice_day_with_work_items()
+        + [
+            row("b1", t("10-02", "09:00:00"), process=p, agent="A1", answered_at=t("10-02", "12:00:00"),
+                ended_at=t("10-03", "08:00:00"), talk=900),
+            row("e1", t("10-02", "09:00:00"), process="IN-MAIL", agent="A1", answered_at=t("10-02", "10:00:00"),
+                ended_at=t("10-02", "10:30:00"), talk=300),
+        ]
+    )  # fmt: skip
+    data = report_data_build(client=india, month=date(2026, 10, 1))
+    shown = {s.process.code: [name for name, _, _ in s.metrics] for s in data.sections}
+    assert (
+        "service_level" not in shown["IN-BO"] and "asa" not in shown["IN-BO"] and "abandon_rate" not in shown["IN-BO"]
+    )
+    assert {"tat_compliance", "aht", "qa_score"} <= set(shown["IN-BO"])
+    assert {"service_level", "asa", "tat_compliance"} <= set(shown["IN-MAIL"])
+    assert "tat_compliance" in shown["IN-VOICE"]  # its completed work items
+
+    csv_path, xlsx_path, pdf_path = tmp_path / "r.csv", tmp_path / "r.xlsx", tmp_path / "r.pdf"
+    render.write_csv(data, csv_path)
+    rows = list(csv_module.DictReader(io.StringIO(csv_path.read_text())))
+    bo_metrics = {r["metric"] for r in rows if r["process"] == "IN-BO" and r["period"] == "month" and r["unit"]}
+    assert "service_level" not in bo_metrics and "tat_compliance" in bo_metrics
+    render.write_xlsx(data, xlsx_path)
+    sheet = openpyxl.load_workbook(xlsx_path)["IN-BO"]
+    labels = {cell.value for cell in sheet["A"] if isinstance(cell.value, str)}
+    assert "Turnaround compliance" in labels and "Service level" not in labels
+    render.write_pdf(data, pdf_path)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, check=True).stdout.decode()
+    bo_part = text[text.index("IN-BO · Back office") : text.index("IN-MAIL · Email")]
+    assert "Service level" not in bo_part and "Abandon" not in bo_part
+    assert "Back-office items received per day" in bo_part and "Turnaround compliance" in bo_part

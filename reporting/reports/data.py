@@ -18,7 +18,7 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from bpo_portal import units
-from processes.models import Metric, Process, SLFormula
+from processes.models import Process, SLFormula
 from reporting import kpis, sla
 from reporting.models import DailyKpi
 
@@ -80,16 +80,35 @@ class ProcessSection:
         return self.month.components
 
     @property
+    def channels(self) -> set[str]:
+        """The channels the process has work in this month: its own, plus back office when work
+        items were completed in it (KPIS.md "Channels")."""
+        return {self.process.channel} | ({"backoffice"} if self.components.get("received") else set())
+
+    def applies(self, metric: str) -> bool:
+        """Whether the report shows `metric` for this process: it applies to the process's
+        channels, or it carries an SLA target (which is then reported whatever its value)."""
+        return kpis.figure_applies(metric, self.channels) or self.target_for(metric) is not None
+
+    @property
+    def metrics(self) -> list[tuple[str, str, str]]:
+        """(name, label, unit) of the figures reported for this process, in reading order."""
+        return [m for m in METRICS if self.applies(m[0])]
+
+    @property
     def settings(self) -> list[tuple[str, str]]:
         p = self.process
-        return [
-            ("Time zone (local days)", p.timezone),
-            ("Service-level threshold", f"{p.sl_threshold_seconds} s"),
-            ("Service-level formula", SLFormula(p.sl_formula).label),
-            ("Short abandon", f"under {p.short_abandon_seconds} s (left out of every figure)"),
-            ("FCR window", f"{p.fcr_window_days} days (repeat-contact method)"),
-            ("Turnaround target", f"{p.tat_hours} h"),
-        ]
+        rows = [("Time zone (local days)", p.timezone)]
+        if kpis.figure_applies("service_level", self.channels):
+            rows += [
+                ("Service-level threshold", f"{p.sl_threshold_seconds} s"),
+                ("Service-level formula", SLFormula(p.sl_formula).label),
+                ("Short abandon", f"under {p.short_abandon_seconds} s (left out of every figure)"),
+            ]
+        rows.append(("FCR window", f"{p.fcr_window_days} days (repeat-contact method)"))
+        if kpis.figure_applies("tat_compliance", self.channels):
+            rows.append(("Turnaround target", f"{p.tat_hours} h"))
+        return rows
 
     @property
     def qa_available(self) -> bool:
@@ -97,9 +116,10 @@ class ProcessSection:
 
     @property
     def chart_metrics(self) -> list[str]:
-        """Trend charts: each target's metric, or service level when the process has none."""
+        """Trend charts: each target's metric, or the process's headline figure (service level
+        for queue work, turnaround for back office) when it has none."""
         metrics = [t.metric for t in self.targets]
-        return metrics or [Metric.SERVICE_LEVEL]
+        return metrics or [kpis.headline_figure(self.process.channel)]
 
     def target_for(self, metric: str):
         return next((t for t in self.targets if t.metric == metric), None)

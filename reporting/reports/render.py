@@ -19,7 +19,6 @@ from reporting.reports.data import (
     FLOAT_COMPONENTS,
     METRIC_LABELS,
     METRIC_UNITS,
-    METRICS,
     ReportData,
     fmt_count,
     formula,
@@ -68,7 +67,7 @@ def write_csv(data: ReportData, path: Path) -> None:
         code = data.client.code
         for section in data.sections:
             process = section.process.code
-            for metric, _, unit in METRICS:
+            for metric, _, unit in section.metrics:
                 target = section.target_for(metric)
                 row = [
                     code,
@@ -97,7 +96,7 @@ def write_csv(data: ReportData, path: Path) -> None:
             process = section.process.code
             for day in section.days:
                 iso = day.day.isoformat()
-                for metric, _, unit in METRICS:
+                for metric, _, unit in section.metrics:
                     value = _csv_number(day.figures[metric])
                     row = [code, process, "day", iso, metric, units.CSV_UNITS[unit], value, "", "", "", "", ""]
                     writer.writerow(row + [version])
@@ -220,8 +219,8 @@ def write_xlsx(data: ReportData, path: Path) -> None:
     for letter in "BCDEFGHIJ":
         ws.column_dimensions[letter].width = 16
 
-    figure_names = [name for name, _, _ in METRICS]
     for section in data.sections:
+        figure_names = [name for name, _, _ in section.metrics]
         sheet = wb.create_sheet(section.process.code[:31])
         sheet["A1"] = f"{section.process.code} — {section.process.name}"
         sheet["A1"].font = Font(bold=True, size=13)
@@ -246,7 +245,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
                 CREDIT_OWED,
             ],
         )
-        for metric, label, unit in METRICS:
+        for metric, label, unit in section.metrics:
             r += 1
             t = section.target_for(metric)
             sheet.cell(row=r, column=1, value=label)
@@ -318,6 +317,7 @@ def _target_row(t) -> dict:
 
 APPENDIX_COLUMNS = [
     ("offered", "Offered"),
+    ("received", "Received"),
     ("short_abandoned", "Short ab."),
     ("abandoned", "Aband."),
     ("answered", "Answered"),
@@ -359,7 +359,9 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
                 f" (target {units.target(target.target.comparator, target.target.target, unit)})" if target else ""
             )
             chart_list.append({"title": title, "svg": mark_safe(svg)})  # noqa: S308 - generated here from numbers
-        volume = charts.bar_chart(labels, [d.components["offered"] for d in section.days])
+        volume = charts.bar_chart(
+            labels, [d.components[kpis.volume_name(section.process.channel)] for d in section.days]
+        )
         targets = [_target_row(t) for t in section.targets]
         figures = [
             {
@@ -367,13 +369,13 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
                 "value": units.figure(section.figures[name], unit),
                 "formula": formula(name, section.process),
             }
-            for name, label, unit in METRICS
+            for name, label, unit in section.metrics
         ]
         components = section.components
         # Only the counts that apply to the work the process has (KPI channel rules): a back-office
         # process has no offered calls; a voice process receives back-office items only when work
         # items were completed in it.
-        channels = {section.process.channel} | ({"backoffice"} if components.get("received") else set())
+        channels = section.channels
         volume_rows = [
             (units.COUNT_LABELS[name], units.count(components[name]))
             for name in VOLUME_ROWS
@@ -392,6 +394,11 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
                 "figures": figures,
                 "volume_rows": volume_rows,
                 "charts": chart_list,
+                "volume_title": (
+                    "Back-office items received per day"
+                    if kpis.volume_name(section.process.channel) == "received"
+                    else "Offered contacts per day (calls, chats, emails)"
+                ),
                 "volume_svg": mark_safe(volume),  # noqa: S308 - generated here from numbers
                 "qa": (
                     {
