@@ -224,7 +224,7 @@ class Interaction(models.Model):
     has_repeat = models.BooleanField(
         db_default=False,
         help_text="Another interaction of the same process and customer, not a short abandon, arrived "
-        "strictly later within the FCR window (KPIS.md). Kept up to date by the import.",
+        "strictly later within the FCR window (repeat-contact method). Kept up to date by the import.",
     )
     imported_at = models.DateTimeField()
 

@@ -149,7 +149,9 @@ class Evaluation(models.Model):
     agent = models.ForeignKey("agents.Agent", on_delete=models.PROTECT, related_name="evaluations")
     local_date = models.DateField(help_text="The interaction's local day (the KPI day the score counts on).")
     evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    score = models.FloatField(help_text="0..100, KPIS.md; 0 when a fatal criterion failed.")
+    score = models.FloatField(
+        help_text="0..100 (weighted points of the applicable criteria); 0 when a fatal criterion failed."
+    )
     fatal_failed = models.BooleanField(default=False)
     error_free = models.BooleanField(default=True, help_text="No applicable criterion lost points.")
     comment = models.TextField(blank=True)

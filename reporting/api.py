@@ -28,7 +28,7 @@ def _parse_day(name: str, value: str | None) -> date | None:
 
 
 class KpiView(APIView):
-    """KPI figures computed from summed daily components (KPIS.md), scoped to the caller.
+    """KPI figures computed from summed daily components (the portal's KPI definitions), scoped to the caller.
 
     One scope type (`process`, `client`, `team` or `agent`; repeat it for several codes),
     `start`/`end` inclusive local dates (default: this month to date), `group_by` one of

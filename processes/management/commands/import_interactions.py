@@ -6,8 +6,9 @@ from processes.imports import import_csv
 
 class Command(BaseCommand):
     help = (
-        "Import interaction CSV files (IMPORT_FORMAT.md). Each file is all or nothing; '-' reads "
-        "standard input. Errors go to stderr and the exit status is 1 if any file failed."
+        "Import interaction CSV files (the import format: the Imports page offers a template CSV). "
+        "Each file is all or nothing; '-' reads standard input. Errors go to stderr and the exit status "
+        "is 1 if any file failed."
     )
 
     def add_arguments(self, parser):
