@@ -289,7 +289,7 @@ def _report(visits: list[Visit]) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_navigation_page_and_the_pages_below_load_cleanly(demo_site, browser, role):
+def test_every_navigation_page_and_the_pages_below_load_cleanly(browser, demo_site, role):
     visits = _crawl(browser, demo_site.url, role)
     assert len(visits) >= 3, f"{role}: only {[v.url for v in visits]} visited"
     known = {path for (who, path) in KNOWN_DEFECTS if who == role}
@@ -302,7 +302,7 @@ def test_every_navigation_page_and_the_pages_below_load_cleanly(demo_site, brows
     [pytest.param(r, p, marks=pytest.mark.xfail(strict=True, reason=why)) for (r, p), why in KNOWN_DEFECTS.items()]
     or [pytest.param("-", "-", marks=pytest.mark.skip(reason="no known defect is listed"))],
 )
-def test_known_defect_is_still_there(demo_site, browser, role, path):
+def test_known_defect_is_still_there(browser, demo_site, role, path):
     crawler = Crawler(browser, demo_site.url, role)
     try:
         crawler.sign_in()
