@@ -13,7 +13,8 @@
           { label: "Accuracy (%)", data: rows.map((r) => r.accuracy), borderColor: "#2e9d6a", borderDash: [4, 3], tension: 0.2 },
         ],
       },
-      options: { scales: { y: { min: 0, max: 100 } }, plugins: { legend: { position: "bottom" } } },
+      // No animation, like the dashboards: a printed page or a screenshot shows the real values.
+      options: { animation: false, scales: { y: { min: 0, max: 100 } }, plugins: { legend: { position: "bottom" } } },
     });
   }
   // Selects marked data-autosubmit submit their form on change (the process picker of "Evaluate").
