@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from agents.models import Agent
 from processes.models import Process
-from work.models import Priority, Status, WorkItem, WorkSettings, WorkType
+from work.models import EventKind, Priority, Status, WorkItem, WorkItemEvent, WorkSettings, WorkType
 from work.services import (
     record_handling,
     work_item_assign,
@@ -61,6 +61,32 @@ def _pick(rng, kind):
     return rng.choice(TITLES[kind])
 
 
+def _backdate_finished(item: WorkItem, rng: random.Random, now) -> None:
+    """Give an item the services have just completed (at `now`) a believable past: assigned some
+    minutes after it was received, started 20 min - 4 h after that, worked `handle_seconds` with a
+    pause or two, completed at least 5 minutes before `now`. Every time lies between received and
+    `now` and the times are in order (received <= assigned <= started <= completed), in the item
+    and in its audit trail; a back-office item's KPI record is rewritten to match."""
+    received = item.received_at
+    handle = rng.randint(240, 1500)
+    pauses = timedelta(minutes=rng.randint(0, 20))
+    latest_start = now - timedelta(minutes=5) - pauses - timedelta(seconds=handle)
+    started = max(received, min(received + timedelta(minutes=rng.randint(20, 240)), latest_start))
+    assigned = max(received, started - timedelta(minutes=rng.randint(2, 15)))
+    completed = min(started + timedelta(seconds=handle) + pauses, now)
+    handle = min(handle, int((completed - started).total_seconds()))
+    WorkItem.objects.filter(pk=item.pk).update(
+        assigned_at=assigned, started_at=started, working_since=None, completed_at=completed, handle_seconds=handle
+    )
+    events = WorkItemEvent.objects.filter(work_item=item)
+    events.filter(kind__in=[EventKind.ASSIGNED, EventKind.REASSIGNED]).update(at=assigned)
+    events.filter(kind=EventKind.STATUS, to_status=Status.IN_PROGRESS).update(at=started)
+    events.filter(kind=EventKind.STATUS, to_status=Status.DONE).update(at=completed)
+    item.refresh_from_db()
+    if item.type == WorkType.BACK_OFFICE:
+        record_handling(item)  # the same WI-<id> record, now with the backdated times
+
+
 @transaction.atomic
 def seed_work_items(now=None) -> int:
     """Create today's demo work items once. Returns how many were created (0 if already there)."""
@@ -90,7 +116,7 @@ def seed_work_items(now=None) -> int:
             # Callbacks are promised for later today.
             due = max(received + timedelta(hours=rng.choice([4, 6, 8])), now + timedelta(hours=rng.uniform(2.5, 9)))
         created += 1
-        return work_item_create(
+        item = work_item_create(
             actor=leader if process == voice else admin,
             process=process,
             external_id=f"{tag}-{process.code}-{number:03d}",
@@ -104,12 +130,19 @@ def seed_work_items(now=None) -> int:
             due_at=due,
             auto_assign=False,
         )
+        # It reached the portal when it was received (from the client's systems), not at seeding time.
+        WorkItem.objects.filter(pk=item.pk).update(created_at=received)
+        WorkItemEvent.objects.filter(work_item=item, kind=EventKind.CREATED).update(at=received)
+        item.created_at = received
+        return item
 
     # The morning queue: 40 unassigned items that arrived overnight and this morning.
     for n in range(1, 41):
         hours_ago = rng.uniform(0.2, 14)
         if n <= 3:
-            make(n, hours_ago=hours_ago, due_in=-rng.uniform(0.3, 3), priority=Priority.HIGH)  # already overdue
+            # Already overdue: due 0.3-3 h ago, so received at least half an hour before that.
+            late = rng.uniform(0.3, 3)
+            make(n, hours_ago=rng.uniform(late + 0.5, 14), due_in=-late, priority=Priority.HIGH)
         elif n <= 7:
             make(n, hours_ago=hours_ago, due_in=rng.uniform(0.3, 1.8))  # about to breach
         else:
@@ -129,17 +162,8 @@ def seed_work_items(now=None) -> int:
         if stage == 2:
             item = work_item_transition(actor=actor, item=item, to=Status.ON_HOLD, note="Waiting for the customer")
         if stage >= 3:
-            # Finished earlier: give it a believable working time, then complete it.
-            started = item.received_at + timedelta(minutes=rng.randint(20, 240))
-            WorkItem.objects.filter(pk=item.pk).update(working_since=min(started, now - timedelta(minutes=5)))
-            item.refresh_from_db()
             item = work_item_transition(actor=actor, item=item, to=Status.DONE, note="Resolved with the customer")
-            WorkItem.objects.filter(pk=item.pk).update(
-                started_at=item.working_since or started, handle_seconds=rng.randint(240, 1500)
-            )
-            item.refresh_from_db()
-            if item.type == WorkType.BACK_OFFICE:
-                record_handling(item)
+            _backdate_finished(item, rng, now)
     # Globex number porting: a back-office queue that assigns itself (cap 5 per agent).
     if porting is not None:
         for n in range(1, 16):

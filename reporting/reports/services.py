@@ -209,13 +209,18 @@ def reports_generate_month(*, month: date, clients=None, actor=None, trigger: st
 
 
 def reports_demo_last_month() -> list[str]:
-    """Demo seeding: last month's report of every active client, when it has none yet."""
+    """Demo seeding: last month's report of every active client, when it has none yet and the
+    demo has figures for that month (a short history may not reach back to it)."""
     from clients.models import Client
+    from reporting.models import DailyKpi
 
     month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    month_end = timezone.localdate().replace(day=1) - timedelta(days=1)
     made = []
     for client in Client.objects.filter(active=True).order_by("code"):
         if Report.objects.filter(client=client, month=month, current__isnull=False).exists():
+            continue
+        if not DailyKpi.objects.filter(client=client, local_date__range=(month, month_end)).exists():
             continue
         version = report_generate(client=client, month=month, trigger="demo", notify=False)
         made.append(f"{client.code} {month:%Y-%m} v{version.number}")
