@@ -74,7 +74,11 @@
         summary.textContent = "Still unanswered: " + missing.map(label).join("; ") + ".";
         summary.classList.remove("d-none");
       }
-      missing[0].focus();
+      // The summary sits above the first section: bring it (and so the first gap) into view.
+      // (One instant jump: Bootstrap's smooth scrolling would swallow a second adjustment.)
+      const target = (summary || missing[0]).getBoundingClientRect().top + window.scrollY - 80; // below the sticky nav
+      window.scrollTo({ top: Math.max(target, 0), behavior: "instant" });
+      missing[0].focus({ preventScroll: true });
     });
     update();
   });
