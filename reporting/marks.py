@@ -93,8 +93,7 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
         " MAX(arrived_us) AS last_us FROM ("
         f" SELECT s.process_id, s.customer_ref, s.arrived_us FROM {staging} s WHERE s.customer_ref <> ''"
         # A customer without stored contacts near the import has none whose flag could change.
-        " AND EXISTS (SELECT 1 FROM processes_interaction o WHERE o.process_id = s.process_id"
-        f" AND o.customer_ref = s.customer_ref AND {near})"
+        f" AND {_has_stored_contacts_near(near)}"
         " UNION ALL"
         f" SELECT i.process_id, i.customer_ref, i.arrived_us FROM {staging} s JOIN processes_interaction i"
         " ON i.process_id = s.process_id AND i.external_id = s.external_id WHERE i.customer_ref <> ''"
@@ -104,6 +103,21 @@ def mark_days_for_import(cursor, staging: str, now: datetime) -> tuple[set[int],
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {_TOUCHED}")
     return {pid for pid, _ in days}, upsert_marks(cursor, days, now)
+
+
+def _has_stored_contacts_near(near: str) -> str:
+    """SQL condition on staged row `s`: its customer has stored contacts in the import's spans
+    (`near`, over alias `o`). PostgreSQL hash-joins the EXISTS; SQLite would run it as a range
+    scan of the spans per staged row (there is no index by customer), so there it is a
+    non-correlated IN, which SQLite builds once into a temporary index (a re-import of 20,000
+    rows: 44 s -> well under a second for this statement)."""
+    if connection.vendor == "postgresql":
+        return (
+            "EXISTS (SELECT 1 FROM processes_interaction o WHERE o.process_id = s.process_id"
+            f" AND o.customer_ref = s.customer_ref AND {near})"
+        )
+    stored = f"SELECT o.process_id, o.customer_ref FROM processes_interaction o WHERE {near}"
+    return f"(s.process_id, s.customer_ref) IN ({stored})"
 
 
 def _stored_near(cursor, alias: str) -> str:
@@ -216,8 +230,7 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
         " AND c.customer_ref = x.customer_ref JOIN processes_process p ON p.id = x.process_id"
         f" WHERE {near}"
         f" AND x.arrived_us >= c.first_us - {window} AND x.arrived_us <= c.last_us + {window}"
-        f" AND NOT EXISTS (SELECT 1 FROM {staging} s"
-        " WHERE s.process_id = x.process_id AND s.external_id = x.external_id)"
+        f" AND {_not_restaged(staging)}"
         " ) u) w) v"
         # Only what is used: imported rows with a repeat (the others get none) and stored rows
         # whose flag changes, a few percent of the rows sorted above.
@@ -226,6 +239,19 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
     _hash_joins(cursor, False)
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {_FLAGS}")
+
+
+def _not_restaged(staging: str) -> str:
+    """SQL condition on stored row `x`: it is not imported again by this import (its new version
+    is among the staged rows). A correlated NOT EXISTS on PostgreSQL (an anti-join); on SQLite a
+    non-correlated NOT IN, built once into a temporary index instead of a scan of the staging
+    table per stored row (neither column is ever null)."""
+    if connection.vendor == "postgresql":
+        return (
+            f"NOT EXISTS (SELECT 1 FROM {staging} s"
+            " WHERE s.process_id = x.process_id AND s.external_id = x.external_id)"
+        )
+    return f"(x.process_id, x.external_id) NOT IN (SELECT s.process_id, s.external_id FROM {staging} s)"
 
 
 def flags_join(staging_alias: str = "s") -> tuple[str, str]:
