@@ -64,14 +64,6 @@ class Command(BaseCommand):
         self.stdout.write("Demo master data created." if created else "Demo master data already present.")
         if not no_interactions:
             self._interactions(days, scale)
-            # The KPIs of the imported days, now rather than after the commit: the reports read them.
-            from reporting.tasks import recompute_marked_kpis
-
-            recompute_marked_kpis()
-            from reporting.reports.services import reports_demo_last_month
-
-            made = reports_demo_last_month()
-            self.stdout.write(f"Demo reports: {', '.join(made)}." if made else "Demo reports already present.")
         from work.demo import seed_work_items
 
         made = seed_work_items()
@@ -80,6 +72,17 @@ class Command(BaseCommand):
 
         quality = seed_quality()
         self.stdout.write("Demo quality data created." if quality else "Demo quality data already present.")
+        if not no_interactions:
+            # The KPIs of everything seeded (imported days, completed work items, evaluations), now
+            # rather than after the commit: last month's reports read them, and a report issued
+            # before the evaluations would at once differ from the current figures.
+            from reporting.tasks import recompute_marked_kpis
+
+            recompute_marked_kpis()
+            from reporting.reports.services import reports_demo_last_month
+
+            made = reports_demo_last_month()
+            self.stdout.write(f"Demo reports: {', '.join(made)}." if made else "Demo reports already present.")
 
     def _interactions(self, days: int, scale: float) -> None:
         now = timezone.now()
