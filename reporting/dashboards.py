@@ -421,6 +421,8 @@ def rate_chart(series, metric: str, label: str, *, unit: str = "%", target: floa
     spec = {"labels": _day_labels(series), "yUnit": unit, "datasets": datasets}
     if unit == "%":
         spec["yMax"] = 100
+    if unit == "s":
+        spec["yTitle"] = "duration (m:ss)"
     return spec
 
 

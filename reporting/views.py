@@ -5,7 +5,7 @@ the filter lives in the query string (reporting.filters)."""
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
@@ -230,7 +230,16 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
         )
         month_start = dash.month_of_period(period) or period.end.replace(day=1)
         month = sla.process_months([process], month_start)[0]
-        day = _parse_day(self.request.GET.get("day")) or min(period.end, period.today)
+        chosen = _parse_day(self.request.GET.get("day"))
+        day = chosen or min(period.end, period.today)
+        intraday = dash.intraday_profile(process, day, user=user)
+        intraday_note = ""
+        if chosen is None and not any(kpis.volume(h["figures"].components) for h in intraday):
+            # Early in the local day nothing has arrived yet: show the day before, and say so.
+            earlier = dash.intraday_profile(process, day - timedelta(days=1), user=user)
+            if any(kpis.volume(h["figures"].components) for h in earlier):
+                intraday_note = f"Nothing has arrived yet on {day:%a %d %b}; showing the day before."
+                day, intraday = day - timedelta(days=1), earlier
         names = self.names_visible(process.client)
         context.update(
             process=process,
@@ -245,7 +254,8 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
             charts=_process_charts(series, month, process.channel),
             tile_metrics=tiles_for(process.channel),
             day=day,
-            intraday=dash.intraday_profile(process, day, user=user),
+            intraday=intraday,
+            intraday_note=intraday_note,
             names_visible=names,
         )
         hours = [(h["label"], h["figures"]) for h in context["intraday"]]
@@ -310,6 +320,8 @@ def _process_charts(series, month, channel: str = "voice") -> list:
     ):
         if not kpis.figure_applies(metric, [channel]) and not (metric == "tat_compliance" and has_tat):
             continue
+        if metric not in targets and all(figs.values[metric] is None for _, figs in series):
+            continue  # no data over the whole trend (e.g. no surveys on back-office work): no empty chart
         spec = dash.rate_chart(series, metric, title, unit=unit, target=targets.get(metric))
         charts.append((f"p-{metric}", f"{title} per day" + (" against target" if metric in targets else ""), spec))
     return charts

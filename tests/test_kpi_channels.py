@@ -263,3 +263,30 @@ def test_reports_show_per_process_only_the_figures_that_apply(india, settings, t
     bo_part = text[text.index("IN-BO · Back office") : text.index("IN-MAIL · Email")]
     assert "Service level" not in bo_part and "Abandon" not in bo_part
     assert "Back-office items received per day" in bo_part and "Turnaround compliance" in bo_part
+
+
+def test_back_office_process_dashboard_reads_its_own_figures(india, client):
+    """Tiles, charts and the intraday profile of a back-office process: received and turnaround,
+    no queue figures, no empty chart; early in a local day the profile shows the day before."""
+    import time_machine
+
+    load(
+        [
+            row("b1", t("10-02", "09:00:00"), process="IN-BO", agent="A1", answered_at=t("10-02", "12:00:00"),
+                ended_at=t("10-02", "15:00:00"), talk=900),
+        ]
+    )  # fmt: skip
+    admin = UserFactory(username="root", role="admin", is_superuser=True)
+    client.force_login(admin)
+    with time_machine.travel(datetime(2026, 10, 3, 0, 30, tzinfo=IST), tick=False):
+        response = client.get("/dashboard/processes/IN-BO/")
+    assert response.status_code == 200
+    context = response.context
+    assert [key for key, _ in context["tile_metrics"]][:3] == ["received", "handled", "tat_compliance"]
+    titles = [title for _, title, _ in context["charts"]]
+    assert titles[0] == "Volume per day: received, handled"
+    assert not any(title.startswith(("Service level", "CSAT")) for title in titles)  # n/a, and no surveys
+    assert any(title.startswith("Turnaround compliance") for title in titles)
+    assert context["day"] == date(2026, 10, 2)  # nothing arrived yet on the 3rd, 00:30 local
+    assert "showing the day before" in context["intraday_note"]
+    assert [d["label"] for d in context["intraday_chart"]["datasets"]] == ["Received", "Handled"]

@@ -4,8 +4,17 @@
   if (!window.Chart) return;
   const palette = ["#0b3d91", "#2e86de", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#7f8c8d"];
   const fmt = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+  // Durations as the portal writes them everywhere (bpo_portal/units.py): m:ss below an hour,
+  // h:mm:ss from an hour up, whole seconds rounded half up.
+  function duration(value) {
+    const total = Math.floor(Math.abs(value) + 0.5);
+    const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+    const pad = function (n) { return String(n).padStart(2, "0"); };
+    return (value < 0 ? "−" : "") + (h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s));
+  }
   function label(value, unit) {
     if (value === null || value === undefined) return "—";
+    if (unit === "s") return duration(value);
     return fmt.format(value) + (unit ? " " + unit : "");
   }
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
