@@ -4,22 +4,13 @@ from accounts.permissions import has_capability
 from accounts.scoping import CLIENT, effective_role
 from bpo_portal.api import ScopedViewSet
 from clients.models import Client
-from clients.services import client_create, client_update
+from clients.services import CLIENT_FIELDS, client_create, client_update
 
 
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = [
-            "code",
-            "name",
-            "timezone",
-            "active",
-            "show_agent_names",
-            "monthly_fee",
-            "currency",
-            "credit_cap_percent",
-        ]
+        fields = CLIENT_FIELDS
 
     def get_fields(self):
         fields = super().get_fields()

@@ -1,6 +1,7 @@
 from bpo_portal.forms import TimezoneField, UserAwareModelForm
 from bpo_portal.units import DEFAULT_CURRENCY
 from clients.models import Client
+from clients.services import CLIENT_FIELDS
 
 
 class ClientForm(UserAwareModelForm):
@@ -8,16 +9,7 @@ class ClientForm(UserAwareModelForm):
 
     class Meta:
         model = Client
-        fields = [
-            "code",
-            "name",
-            "timezone",
-            "active",
-            "show_agent_names",
-            "monthly_fee",
-            "currency",
-            "credit_cap_percent",
-        ]
+        fields = CLIENT_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
