@@ -74,8 +74,16 @@ def test_security_headers(client, alpha):
         ("ops", ["Clients", "Processes", "Teams", "Agents", "Users", "API documentation"], ["My work"]),
         ("team_leader", ["Processes", "Teams", "Agents", "Work queue"], ["Clients", "Users", "API documentation"]),
         # The menu holds what the role works with (an agent may open their own agent page, not a list).
-        ("agent_user", ["My work", "Quality"], ["Clients", "Processes", "Teams", "Agents", "Users", "API documentation"]),
-        ("client_user", ["Dashboard", "Quality"], ["Clients", "Processes", "Teams", "Agents", "Users", "API documentation"]),
+        (
+            "agent_user",
+            ["My work", "Quality"],
+            ["Clients", "Processes", "Teams", "Agents", "Users", "API documentation"],
+        ),
+        (
+            "client_user",
+            ["Dashboard", "Quality"],
+            ["Clients", "Processes", "Teams", "Agents", "Users", "API documentation"],
+        ),
     ],
 )
 def test_navigation_follows_the_role(client, alpha, actor, visible, hidden):
