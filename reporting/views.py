@@ -4,7 +4,6 @@ the filter lives in the query string (reporting.filters)."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 
 from django.core.paginator import Paginator
@@ -15,6 +14,7 @@ from django.views.generic import TemplateView
 
 from accounts.scoping import ADMIN, AGENT, CLIENT, OPS_MANAGER, TEAM_LEADER, effective_role
 from agents.models import Agent, Team
+from bpo_portal.exports import SafeCsvWriter
 from bpo_portal.pages import ScopedMixin
 from bpo_portal.timezones import local_days_rule
 from clients.models import Client
@@ -650,7 +650,7 @@ class InteractionDrillView(DashboardMixin, TemplateView):
             def write(self, value):
                 return value
 
-        writer = csv.writer(Echo())
+        writer = SafeCsvWriter(Echo())  # text cells neutralised against formula injection
 
         def lines():
             yield writer.writerow(header)

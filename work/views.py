@@ -4,7 +4,6 @@ automatic-assignment settings. Every write goes through `work.services`."""
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts.scoping import ADMIN, effective_role, scope_q
 from agents.models import Agent
+from bpo_portal.exports import SafeCsvWriter
 from bpo_portal.pages import ScopedMixin
 from bpo_portal.timezones import portal_zone
 from processes.imports import ImportFailed
@@ -552,7 +552,7 @@ def _audit_rows(events):
 def _csv_response(filename: str, rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)  # text cells (titles, notes) neutralised against formula injection
     writer.writerow(AUDIT_HEADER)
     writer.writerows(rows)
     return response

@@ -4,7 +4,6 @@ number formats) and PDF (an HTML template with inline SVG charts, rendered by We
 
 from __future__ import annotations
 
-import csv
 import logging
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from bpo_portal import units
+from bpo_portal import exports, units
 from reporting import kpis
 from reporting.reports import charts
 from reporting.reports.data import (
@@ -61,7 +60,7 @@ def write_csv(data: ReportData, path: Path) -> None:
     the machine form (`>=`, `<=`)."""
     version = data.kpi_definition_version
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = exports.SafeCsvWriter(handle)  # text cells neutralised against formula injection
         writer.writerow(CSV_COLUMNS)
         month = f"{data.month:%Y-%m}"
         code = data.client.code
@@ -151,7 +150,9 @@ def write_xlsx(data: ReportData, path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
-    ws["A1"] = f"{data.client.name}: SLA report {data.month_label}"
+    # Text cells are strings, never formulas (bpo_portal.exports): a client name "=HYPERLINK(…)"
+    # is shown as typed.
+    exports.xlsx_text(ws["A1"], f"{data.client.name}: SLA report {data.month_label}")
     ws["A1"].font = Font(bold=True, size=14)
     info = [
         ("Client", data.client.code),
@@ -222,12 +223,12 @@ def write_xlsx(data: ReportData, path: Path) -> None:
     for section in data.sections:
         figure_names = [name for name, _, _ in section.metrics]
         sheet = wb.create_sheet(section.process.code[:31])
-        sheet["A1"] = f"{section.process.code} — {section.process.name}"
+        exports.xlsx_text(sheet["A1"], f"{section.process.code} — {section.process.name}")
         sheet["A1"].font = Font(bold=True, size=13)
         r = 3
         for label, value in section.settings:
             sheet.cell(row=r, column=1, value=label).font = bold
-            sheet.cell(row=r, column=2, value=value)
+            exports.xlsx_value(sheet.cell(row=r, column=2), value)
             r += 1
         r += 1
         header(
@@ -287,7 +288,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         for col in range(4, len(columns) + 1):
             sheet.column_dimensions[get_column_letter(col)].width = 12
         sheet.auto_filter.ref = f"A{first_day_row - 1}:{get_column_letter(len(columns))}{r - 1}"
-    wb.save(path)
+    exports.save_workbook(wb, path)  # every text cell stored as a string, none as a formula
 
 
 # --- PDF ----------------------------------------------------------------------------------------------
