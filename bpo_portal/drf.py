@@ -1,11 +1,19 @@
 """API settings hooks named in REST_FRAMEWORK (kept free of view imports: DRF loads them early)."""
 
+import io
+
+import django_filters
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import permissions
-from rest_framework.exceptions import ValidationError
+from django.db import models
+from django.utils.dateparse import parse_datetime
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 
 from accounts.permissions import has_capability
+from bpo_portal.parsing import offset_problem, parse_aware_datetime, unstorable_character
 
 
 class CapabilityPermission(permissions.BasePermission):
@@ -33,8 +41,33 @@ def required_capability(view) -> str | None:
 
 
 class Pagination(PageNumberPagination):
+    """`?page=` (from 1) and `?page_size=` (default PAGE_SIZE; more than 1000 is capped at 1000,
+    API.md). A page_size that is no whole number ≥ 1 (`null`, `0`, `2.5`) is a 400, not silently
+    the default; a page past the last is a 404 (DRF's "Invalid page.")."""
+
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":  # an empty parameter is no parameter, as for every filter
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            message = f"A whole number of at least 1 (at most {self.max_page_size} are returned)."
+            raise ValidationError({self.page_size_query_param: [message]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = (
+                    f"Results per page (default {self.page_size}); more than {self.max_page_size} is capped at that."
+                )
+        return parameters
 
 
 def exception_handler(exc, context):
@@ -51,3 +84,98 @@ def exception_handler(exc, context):
     from rest_framework.views import exception_handler as drf_exception_handler
 
     return drf_exception_handler(exc, context)
+
+
+# --- hostile input (bpo_portal/parsing.py): one parser, one datetime rule --------------------------
+
+
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser with limits: the body at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (Django
+    checks that only for forms), nesting at most MAX_DEPTH arrays/objects deep, and no string or
+    key holding a character the database cannot store (NUL, a lone surrogate). Each answers 400
+    with {"detail": …} before any view sees the data."""
+
+    MAX_DEPTH = 32
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = b"" if stream is None else stream.read(limit + 1 if limit is not None else -1)
+        if limit is not None and len(raw) > limit:
+            raise ParseError(f"The request body is larger than the limit of {limit:,} bytes ({limit // 2**20} MB).")
+        try:
+            data = super().parse(io.BytesIO(raw), media_type, parser_context)
+        except RecursionError:
+            raise ParseError(f"JSON parse error - nested more than {self.MAX_DEPTH} levels deep.") from None
+        problem = _json_problem(data, self.MAX_DEPTH)
+        if problem:
+            raise ParseError(problem)
+        return data
+
+
+def _json_problem(data, max_depth: int) -> str | None:
+    """Why parsed JSON `data` is refused (too deep, an unstorable character), or None."""
+    pending = [(data, 1, "")]
+    while pending:
+        value, depth, path = pending.pop()
+        if isinstance(value, str):
+            found = unstorable_character(value)
+            if found:
+                return f"{path or 'The body'} contains {found}, which cannot be stored: remove it."
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > max_depth:
+            return f"JSON parse error - nested more than {max_depth} levels deep (at {path or 'the top'})."
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found = unstorable_character(key)
+                if found:
+                    return f"A key in {path or 'the body'} contains {found}, which cannot be stored: remove it."
+                pending.append((item, depth + 1, f"{path}.{key}" if path else key))
+        else:
+            pending.extend((item, depth + 1, f"{path}[{index}]") for index, item in enumerate(value))
+    return None
+
+
+def _offset_error(value) -> str | None:
+    """The offset problem of an ISO-8601 timestamp text, or None (also for text that is no
+    timestamp at all: the field's own parser reports that)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        return None
+    return None if parsed is None else offset_problem(parsed)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField that refuses an offset no time zone uses (+19:31: PostgreSQL cannot
+    store ±16:00 and beyond). Every ModelSerializer's DateTimeField is one (mapping below)."""
+
+    def to_internal_value(self, value):
+        problem = _offset_error(value)
+        if problem:
+            raise ValidationError(f"'{value}': {problem}.")
+        return super().to_internal_value(value)
+
+
+serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = AwareDateTimeField
+
+
+class AwareIsoDateTimeFormField(django_filters.fields.IsoDateTimeField):
+    """A filter's ISO-8601 timestamp: with a UTC offset (or Z) that a real zone uses."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_aware_datetime(str(value))
+        except ValueError as exc:
+            raise DjangoValidationError(str(exc), code="invalid") from None
+
+
+class AwareDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """`?due_before=2026-10-01T09:00:00+05:30`: ISO-8601 with an offset from −12:00 to +14:00."""
+
+    field_class = AwareIsoDateTimeFormField

@@ -12,6 +12,7 @@ from accounts.permissions import has_capability
 from accounts.scoping import scope_q
 from agents.models import Agent
 from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from bpo_portal.drf import AwareDateTimeFilter
 from processes.models import Interaction, Process
 from work.models import PRIORITY_BY_NAME, PRIORITY_NAMES, Status, WorkItem
 from work.services import (
@@ -161,7 +162,9 @@ class WorkItemFilter(django_filters.FilterSet):
     process = django_filters.CharFilter(field_name="process__code", help_text="Process code.")
     assignee = django_filters.CharFilter(field_name="assignee__code", help_text="Agent code.")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    due_before = AwareDateTimeFilter(
+        field_name="due_at", lookup_expr="lt", help_text="ISO-8601 timestamp with a UTC offset (−12:00 … +14:00) or Z."
+    )
 
     class Meta:
         model = WorkItem
