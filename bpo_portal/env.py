@@ -29,6 +29,17 @@ def env_str(name: str, default: str | None) -> str:
     return value
 
 
+def env_rate(name: str, default: str) -> str:
+    """A request rate as DRF's throttles read it: "<requests>/<second|minute|hour|day>"."""
+    value = env_str(name, default).strip()
+    number, _, period = value.partition("/")
+    if not (number.isdigit() and int(number) > 0 and period in {"second", "minute", "hour", "day", "s", "m", "h", "d"}):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a request rate such as 1200/minute (requests per second, minute, hour or day)."
+        )
+    return value
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = _raw(name)
     if value is None:

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from accounts.scoping import scope_q
 from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from bpo_portal.tasks import broker_note, enqueue_failures
 from clients.models import Client
 from processes.imports import COLUMNS, ImportFailed, import_records
 from processes.models import Interaction, Process, SLATarget
@@ -127,6 +128,12 @@ class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     days = BulkDaysSerializer(many=True, help_text="Ranges of consecutive local days changed, per process.")
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Present when the records were imported but something is still to happen, e.g. "
+        '"KPIs will be recomputed by the worker\'s sweep: the broker is unreachable (…)".',
+    )
 
 
 class BulkErrorSerializer(serializers.Serializer):
@@ -150,10 +157,16 @@ class InteractionBulkView(APIView):
     )
     def post(self, request):
         try:
-            report = import_records(request.data, user=request.user)
+            # The records are committed before their KPI recompute is queued; a broker that
+            # cannot be reached does not turn this success into an error.
+            with enqueue_failures() as unqueued:
+                report = import_records(request.data, user=request.user)
         except ImportFailed as failed:
             return Response(import_error_body(failed.report), status=status.HTTP_400_BAD_REQUEST)
-        return Response({"created": report.created, "updated": report.updated, "days": report.day_ranges()})
+        body = {"created": report.created, "updated": report.updated, "days": report.day_ranges()}
+        if note := broker_note(unqueued, "KPIs will be recomputed by the worker's sweep"):
+            body["notes"] = [note]
+        return Response(body)
 
 
 def import_error_body(report) -> dict:

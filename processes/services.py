@@ -99,11 +99,12 @@ def process_update(*, actor, process: Process, sla_targets=None, client=None, **
 
         refresh_repeat_flags(process)
     if changed:
+        from bpo_portal.tasks import enqueue_on_commit
         from reporting.marks import mark_all_days
         from reporting.tasks import recompute_marked_kpis
 
         mark_all_days(process)
-        transaction.on_commit(lambda: recompute_marked_kpis.delay(process_ids=[process.pk]))
+        enqueue_on_commit(recompute_marked_kpis, process_ids=[process.pk])
     return process
 
 
@@ -146,5 +147,9 @@ def import_job_create(*, actor, upload):
     job = ImportJob.objects.create(
         created_by=actor, file=upload, original_name=upload.name[:255], size_bytes=upload.size or 0
     )
-    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    from bpo_portal.tasks import enqueue_on_commit
+
+    # If the broker is down the job stays queued (stored file and row) and the worker's sweep
+    # (processes.requeue_stale_imports) queues it again once the broker is back.
+    enqueue_on_commit(run_import_job, job.pk)
     return job

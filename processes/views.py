@@ -1,4 +1,4 @@
-from django.core.cache import cache
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -7,6 +7,7 @@ from django.views.generic import DetailView, FormView, View
 
 from agents.models import Agent
 from bpo_portal.pages import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedMixin, ScopedUpdateView
+from bpo_portal.tasks import enqueue_failures
 from processes.forms import ImportUploadForm, ProcessForm, SLATargetFormSet
 from processes.imports import (
     COLUMNS,
@@ -15,10 +16,10 @@ from processes.imports import (
     TEMPLATE_PLACEHOLDER_PROCESS,
     import_template,
 )
-from processes.models import Channel, ImportJob, Process
+from processes.models import Channel, ImportJob, ImportStatus, Process
 from processes.selectors import process_list
 from processes.services import import_job_create, process_create, process_update
-from processes.tasks import progress_key
+from processes.tasks import read_progress
 
 
 class ProcessListView(ScopedListView):
@@ -149,8 +150,12 @@ class ImportListView(ScopedMixin, FormView):
         return context
 
     def form_valid(self, form):
-        job = import_job_create(actor=self.request.user, upload=form.cleaned_data["file"])
-        return redirect("processes:import_detail", pk=job.pk)
+        with enqueue_failures() as unqueued:
+            job = import_job_create(actor=self.request.user, upload=form.cleaned_data["file"])
+        url = reverse("processes:import_detail", args=[job.pk])
+        # The page says so while the job waits (a query parameter, not a one-shot message: the
+        # upload script follows the redirect itself before showing the page).
+        return redirect(f"{url}?queue=unreachable" if unqueued else url)
 
 
 class ImportTemplateView(ScopedMixin, View):
@@ -178,5 +183,9 @@ class ImportDetailView(ScopedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["progress_rows"] = cache.get(progress_key(self.object.pk))
+        context["progress_rows"] = read_progress(self.object.pk)
+        context["queue_unreachable"] = (
+            self.request.GET.get("queue") == "unreachable" and self.object.status == ImportStatus.QUEUED
+        )
+        context["requeue_minutes"] = max(1, round(settings.IMPORT_REQUEUE_SECONDS / 60))
         return context

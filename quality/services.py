@@ -65,9 +65,10 @@ def _mark_day(process_id: int, day: date) -> None:
         upsert_marks(cursor, {(process_id, day)}, timezone.now())
 
     def recompute():
+        from bpo_portal.tasks import enqueue_safely
         from reporting.tasks import recompute_marked_kpis
 
-        recompute_marked_kpis.delay(process_ids=[process_id])
+        enqueue_safely(recompute_marked_kpis, process_ids=[process_id])
 
     recompute.quality_process_id = process_id
     # One recompute per process per transaction, however many evaluations it writes (the

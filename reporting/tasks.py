@@ -3,8 +3,8 @@
 from datetime import date
 
 from celery import shared_task
-from django.db import transaction
 
+from bpo_portal.tasks import enqueue_on_commit
 from processes.models import Process
 from reporting import engine
 
@@ -17,7 +17,7 @@ def recompute_marked_kpis(process_ids=None) -> dict:
     from reporting.report_tasks import evaluate_sla_alerts
 
     if not isinstance(result, dict) or result.get("processes", 1):
-        transaction.on_commit(evaluate_sla_alerts.delay)
+        enqueue_on_commit(evaluate_sla_alerts)
     return result
 
 

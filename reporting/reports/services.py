@@ -130,6 +130,7 @@ def _notify_quietly(report_id: int) -> None:
 def report_request(*, client, month: date, actor=None, trigger: str = "manual") -> Report:
     """Queue a (re)generation: the report shows "queued" until a worker picks it up; the task
     runs after this transaction commits. The current version stays served meanwhile."""
+    from bpo_portal.tasks import enqueue_safely
     from reporting.report_tasks import generate_report
 
     report = _report_row(client=client, month=month)
@@ -141,7 +142,7 @@ def report_request(*, client, month: date, actor=None, trigger: str = "manual") 
 
     def enqueue():
         try:
-            generate_report.delay(*args, **kwargs)
+            enqueue_safely(generate_report, *args, **kwargs)  # a dead broker is logged, not raised
         except Exception:  # eager mode runs it here: the failure is already recorded on the report
             log.exception("Report generation for %s %s failed", client.code, args[1])
 
