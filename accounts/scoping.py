@@ -181,3 +181,48 @@ def _via_q(model, user) -> Q:
     if inner == _EVERYTHING:
         return _EVERYTHING
     return Q(**{f"{path}__in": target.objects.filter(inner).values("pk")})
+
+
+# --- related lists ------------------------------------------------------------------------------
+# A visible object may point at objects that are not: an agent staffed for two clients, a QA
+# analyst assigned to processes of both. Every page and API field that lists such related objects
+# shows only those the caller may see, through the rule above: `only_visible` for a list of rows
+# (a prefetched related manager keeps its single query), used by `bpo_portal.api`'s related
+# fields and the `visible` template filter (accounts/templatetags/scope.py).
+
+
+def visible_pks(model, user, cache: dict | None = None) -> frozenset | None:
+    """The primary keys of `model` that `user` may see, or None when they may see every row.
+    `cache` (a dict kept for one request) saves the query when many rows ask the same question."""
+    key = (model._meta.label_lower, getattr(user, "pk", None))
+    if cache is not None and key in cache:
+        return cache[key]
+    q = scope_q(model, user)
+    pks = None if q == _EVERYTHING else frozenset(model._base_manager.filter(q).values_list("pk", flat=True))
+    if cache is not None:
+        cache[key] = pks
+    return pks
+
+
+def only_visible(objects, user, cache: dict | None = None) -> list:
+    """Those of `objects` (model instances, e.g. `agent.processes.all()`) that `user` may see, in
+    their order. Nothing for an anonymous user."""
+    objects = list(objects)
+    if not objects:
+        return objects
+    pks = visible_pks(objects[0]._meta.model, user, cache)
+    return objects if pks is None else [obj for obj in objects if obj.pk in pks]
+
+
+def request_scope_cache(request) -> dict | None:
+    """The per-request memo of `visible_pks` (None without a request)."""
+    if request is None:
+        return None
+    cache = getattr(request, "_visible_pks_cache", None)
+    if cache is None:
+        cache = {}
+        try:
+            request._visible_pks_cache = cache
+        except AttributeError:
+            return None
+    return cache

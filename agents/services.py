@@ -27,19 +27,27 @@ def team_update(*, actor, team: Team, **fields) -> Team:
     return validated_save(team)
 
 
-def _check_staffing(agent: Agent, processes) -> None:
+def _check_staffing(agent: Agent, processes, hidden=()) -> None:
     """An agent works for one client: all their processes must belong to the same client.
 
     Agents are dedicated to a client (the usual BPO contract, and what keeps one client's
-    customers' data away from another's agents).
+    customers' data away from another's agents). `hidden` are processes the actor cannot see:
+    they count, but the message does not name them or their client.
     """
     clients = {}
+    hidden_pks = {process.pk for process in hidden}
     for process in processes:
-        clients.setdefault(process.client.code, []).append(process.code)
-    if len(clients) > 1:
+        if process.pk not in hidden_pks:
+            clients.setdefault(process.client.code, []).append(process.code)
+    hidden_clients = {process.client_id for process in hidden} - {
+        p.client_id for p in processes if p.pk not in hidden_pks
+    }
+    if len(clients) + len(hidden_clients) > 1:
         detail = "; ".join(
             f"{', '.join(sorted(codes))} of client {client}" for client, codes in sorted(clients.items())
         )
+        if hidden_clients:
+            detail += "; and processes of another client, outside what you can see"
         raise ValidationError({"processes": f"An agent can only be staffed on processes of one client, not {detail}."})
 
 
@@ -79,8 +87,9 @@ def agent_update(*, actor, agent: Agent, processes=None, **fields) -> Agent:
         from processes.models import Process
 
         hidden = agent.processes.exclude(pk__in=Process.objects.visible_to(actor).values("pk"))
-        processes = list(processes) + list(hidden)
-        _check_staffing(agent, processes)
+        hidden = list(hidden)
+        processes = list(processes) + hidden
+        _check_staffing(agent, processes, hidden)
     _check_user(agent)
     validated_save(agent)
     if processes is not None:

@@ -98,7 +98,6 @@ class AgentListView(ScopedListView):
         context["can_manage"] = self.can("agents.manage")
         context["teams"] = self.scoped(Team).order_by("code")
         context["processes"] = self.scoped(Process).order_by("code")
-        context["visible_process_ids"] = set(context["processes"].values_list("pk", flat=True))
         context["filters"] = {k: self.request.GET.get(k, "") for k in ("team", "process", "status")}
         return context
 

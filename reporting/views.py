@@ -480,7 +480,8 @@ class AgentDashboardView(DashboardMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.agent = get_object_or_404(self.scoped(Agent).select_related("team"), code__iexact=kwargs["code"])
-        self.processes = list(self.agent.processes.order_by("code"))
+        # Only the agent's processes the caller may see: work for another client is not theirs to read.
+        self.processes = list(self.scoped(Process).filter(agents=self.agent).order_by("code"))
         self.get_period(zones=dash.zones_of(self.processes))
         return super().get(request, *args, **kwargs)
 

@@ -3,6 +3,7 @@ per role on each side where the role is tenant-bound."""
 
 import os
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from rest_framework.test import APIClient
@@ -236,3 +237,47 @@ def screenshot():
         return path
 
     return take
+
+
+@dataclass
+class Spanning:
+    """Users and staff whose work spans both tenants, so that a related list (a user's processes,
+    an agent's processes, a team's agents) has another tenant's objects to leak. Their own names
+    and codes name neither tenant. (The services staff an agent for one client only; the agent
+    staffed for both is the state an admin edit or old data could still hold, which every list
+    must survive.)"""
+
+    qa: object  # a QA analyst assigned to a process of each tenant
+    ops: object  # an operations manager assigned to both clients
+    ops_all: object  # an operations manager with no assignment (every client)
+    team: object  # a team with an agent of each tenant (and the agent below)
+    team_leader: object
+    agent: object  # staffed on processes of both tenants, with handled interactions on both
+    agent_user: object
+    bravo_agent: object  # BRAVO's agent in the mixed team (named for BRAVO: alpha must not see it)
+
+
+@pytest.fixture
+def spanning(alpha, bravo, ops_all) -> Spanning:
+    from tests.quality_fixtures import make_interaction
+
+    qa = UserFactory(username="qa_dual", role=Role.QA_ANALYST)
+    qa.assigned_processes.set([alpha.process, bravo.process])
+    ops = UserFactory(username="ops_dual", role=Role.OPS_MANAGER)
+    ops.assigned_clients.set([alpha.client, bravo.client])
+    leader = UserFactory(username="tl_mixed", role=Role.TEAM_LEADER)
+    team = TeamFactory(code="T-MIXED", name="Mixed squad", leader=leader)
+    agent_user = UserFactory(username="agent_dual", role=Role.AGENT)
+    agent = AgentFactory(
+        code="M0001",
+        name="Dual Agentperson",
+        team=team,
+        user=agent_user,
+        processes=[alpha.process, bravo.process2, bravo.process],
+    )
+    bravo_agent = AgentFactory(code="BRAVO-M2", name="Bravo Mixedperson", team=team, processes=[bravo.process])
+    day = date(2026, 3, 4)
+    make_interaction(alpha.process, agent, "dual-call-1", day)
+    make_interaction(bravo.process, agent, "dual-call-2", day)
+    make_interaction(bravo.process, bravo_agent, "mixed-call-3", day)
+    return Spanning(qa, ops, ops_all, team, leader, agent, agent_user, bravo_agent)
