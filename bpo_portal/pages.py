@@ -120,4 +120,8 @@ class ScopedCreateView(ScopedMixin, ServiceFormMixin, CreateView):
 
 
 class ScopedUpdateView(ScopedMixin, ByCodeMixin, ServiceFormMixin, UpdateView):
-    pass
+    def form_invalid(self, form):
+        # Validating a ModelForm writes the submitted values onto its instance: the page's title
+        # and links name the object as stored (a refused code such as "-1" is no URL).
+        self.object = self.get_object()
+        return super().form_invalid(form)

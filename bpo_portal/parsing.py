@@ -61,3 +61,19 @@ def parse_aware_datetime(value: str) -> datetime:
     if problem:
         raise ValueError(f"'{value}': {problem}")
     return parsed
+
+
+# --- calendar dates from parameters ----------------------------------------------------------------
+# A page computes the day before and after, a week around, a month's days: a date at the ends of
+# Python's calendar (0001-01-01, 9999-12-31) overflows. The portal's dates are within these years.
+FIRST_DATE_YEAR, LAST_DATE_YEAR = 1900, 2999
+
+
+def parse_calendar_date(value: str):
+    """A `date` from `YYYY-MM-DD` within FIRST_DATE_YEAR … LAST_DATE_YEAR; ValueError otherwise."""
+    from datetime import date
+
+    parsed = date.fromisoformat(value.strip())
+    if not FIRST_DATE_YEAR <= parsed.year <= LAST_DATE_YEAR:
+        raise ValueError(f"'{value}' is outside the years {FIRST_DATE_YEAR}–{LAST_DATE_YEAR}")
+    return parsed

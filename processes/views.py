@@ -81,6 +81,8 @@ class _ProcessFormMixin:
         if form.is_valid() and targets.is_valid():
             self.targets = targets
             return self.form_valid(form)
+        if self.object is not None:  # validation wrote the refused values onto it (see ScopedUpdateView)
+            self.object = self.get_object()
         return self.render_to_response(self.get_context_data(form=form, targets=targets))
 
     def form_invalid(self, form):

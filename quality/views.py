@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 from accounts.scoping import AGENT, effective_role, scope_q
 from agents.models import Agent
 from bpo_portal.pages import ScopedMixin
+from bpo_portal.parsing import parse_calendar_date
 from processes.models import Interaction, Process
 from quality import selectors, services
 from quality.forms import (
@@ -55,7 +56,7 @@ def _with_dispute_state(rows):
 
 def _date(value, default):
     try:
-        return date.fromisoformat(value) if value else default
+        return parse_calendar_date(value) if value else default
     except ValueError:
         return default
 

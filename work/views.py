@@ -22,6 +22,7 @@ from accounts.scoping import ADMIN, effective_role, scope_q
 from agents.models import Agent
 from bpo_portal.exports import SafeCsvWriter
 from bpo_portal.pages import ScopedMixin
+from bpo_portal.parsing import parse_calendar_date
 from bpo_portal.timezones import portal_zone
 from processes.imports import ImportFailed
 from processes.models import Process
@@ -502,7 +503,7 @@ def _day_bounds(request, zone: str) -> tuple[datetime, datetime, str]:
     today = timezone.localdate(timezone=tz)
     raw = request.GET.get("date", "")
     try:
-        day = datetime.strptime(raw, "%Y-%m-%d").date() if raw else today
+        day = parse_calendar_date(raw) if raw else today
     except ValueError:
         day = today
     start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
