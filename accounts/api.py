@@ -2,12 +2,16 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.password_validation import password_validators_help_texts
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from accounts.lockout import LOCKED_MESSAGE, retry_after_seconds
 from accounts.models import Role, User
 from accounts.services import user_create
 from agents.models import Agent
 from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from bpo_portal.throttling import TokenRateThrottle
 from clients.models import Client
 from processes.models import Process
 
@@ -82,17 +86,25 @@ class UserViewSet(ScopedViewSet):
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token.
 
-    Failed attempts count towards the same django-axes lockout as the sign-in page; a locked-out
-    username and address get 429 until the cool-off ends, even with the right password.
+    Failed attempts count towards the same django-axes lockout as the sign-in page (accounts/lockout.py):
+    a locked-out username, address, or pair of them get 429 with Retry-After until the cool-off ends,
+    even with the right password. Requests are also limited per address (rate "auth-token").
     """
 
     public = True
+    throttle_classes = [TokenRateThrottle]
+    # The API's parsers (ObtainAuthToken names DRF's plain ones): size, nesting and NUL limits.
+    parser_classes = APIView.parser_classes
 
     def post(self, request, *args, **kwargs):
+        if not isinstance(request.data, dict):  # e.g. a JSON array: not a 500 from .get below
+            raise ValidationError({"non_field_errors": ["Send an object with username and password."]})
         credentials = {"username": request.data.get("username", "")}
         if not AxesProxyHandler.is_allowed(request._request, credentials):
+            seconds = retry_after_seconds(request._request)
             return Response(
-                {"detail": "Too many failed sign-in attempts; try again later."},
+                {"detail": f"{LOCKED_MESSAGE} Retry after {seconds} s.", "retry_after_seconds": seconds},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(seconds)},
             )
         return super().post(request, *args, **kwargs)

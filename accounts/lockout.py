@@ -83,3 +83,18 @@ def lockout_response(request, original_response=None, credentials=None):
         response = render(request, "registration/locked_out.html", {"retry_after_minutes": minutes}, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+# django-axes stores a failed sign-in's username in a 255-character column; a longer one (no real
+# user has one: usernames are at most 150) would fail its INSERT with a server error on PostgreSQL.
+AXES_USERNAME_LENGTH = 255
+
+
+def client_username(request, credentials=None):
+    """The username axes counts failures under (AXES_USERNAME_CALLABLE): the submitted one, as
+    axes reads it by default, cut to the length axes can store."""
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    username = credentials.get(field) if credentials else getattr(request, "data", request.POST).get(field)
+    if username is None:
+        return None
+    return str(username)[:AXES_USERNAME_LENGTH]

@@ -30,6 +30,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class AgentSerializer(serializers.ModelSerializer):
     team = ScopedSlugRelatedField(model=Team, allow_null=True, required=False)
+    # Only the processes the caller may see: staffing elsewhere is another tenant's business.
     processes = ScopedSlugRelatedField(model=Process, many=True, required=False)
     user = ScopedSlugRelatedField(
         model=User,
@@ -42,21 +43,6 @@ class AgentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agent
         fields = ["code", "name", "team", "role", "processes", "user", "active"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        # Only the processes the caller may see: staffing elsewhere is another tenant's business.
-        visible = self._visible_process_codes()
-        data["processes"] = sorted(code for code in data["processes"] if code in visible)
-        return data
-
-    def _visible_process_codes(self) -> set[str]:
-        if "visible_process_codes" not in self.context:
-            request = self.context.get("request")
-            self.context["visible_process_codes"] = (
-                set(Process.objects.visible_to(request.user).values_list("code", flat=True)) if request else set()
-            )
-        return self.context["visible_process_codes"]
 
     def create(self, validated_data):
         return agent_create(actor=self.context["request"].user, **validated_data)

@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from bpo_portal.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from bpo_portal.env import env_bool, env_database, env_int, env_list, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -64,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view or CSRF check reads a parameter: NUL bytes, oversize bodies -> 400 (JSON on
+    # /api/, a page with the menu elsewhere, hence after the session, user and messages).
+    "bpo_portal.middleware.HostileInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bpo_portal.middleware.SecurityHeadersMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during authentication into a response.
@@ -114,14 +117,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts for one username
-# from one address, further attempts are refused for AXES_COOLOFF_MINUTES.
+# Login throttling (django-axes, accounts/lockout.py): failed sign-ins within AXES_COOLOFF_MINUTES
+# are counted three ways, each with its own limit: one username from one address
+# (AXES_FAILURE_LIMIT), one username from any address (AXES_USERNAME_FAILURE_LIMIT: distributed
+# guessing) and one address for any username (AXES_IP_FAILURE_LIMIT: password spraying). Reaching
+# one refuses what it covers, with 429 and Retry-After, until the cool-off has passed.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 10, minimum=1)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LimitsHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.lockout.client_username"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0) or None
+# The same address as the API throttles (REMOTE_ADDR, or X-Forwarded-For behind AXES_PROXY_COUNT proxies).
+AXES_CLIENT_IP_CALLABLE = "bpo_portal.throttling.client_ip"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 LANGUAGE_CODE = "en-us"
@@ -133,7 +145,10 @@ if TIME_ZONE not in available_timezones():
     raise ImproperlyConfigured(f"TIME_ZONE={TIME_ZONE!r} is not an IANA time zone name.")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: ids, versions and form values must render as plain digits ("item-5379", not "item-5,379",
+# which broke the work queue's forms once ids passed 999). Figures get their separators from the
+# formatters that print them (bpo_portal.units, |count, |intcomma).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -153,7 +168,9 @@ STORAGES = {
     },
 }
 
-# The bulk import API takes up to 10,000 records per request (a few MB of JSON).
+# The bulk import API takes up to 10,000 records per request (a few MB of JSON). A larger body
+# is refused with a 400 (JSON on the API) by bpo_portal.middleware.HostileInputMiddleware; file
+# uploads (multipart) are not held in memory and have their own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
 # --- Security -----------------------------------------------------------------------------------
@@ -186,12 +203,29 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "bpo_portal.drf.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "bpo_portal.api.AutoSchema",
     "EXCEPTION_HANDLER": "bpo_portal.drf.exception_handler",
+    # JSON with a size and nesting limit, refusing characters the database cannot store (NUL).
+    "DEFAULT_PARSER_CLASSES": [
+        "bpo_portal.drf.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Request rates (429 with Retry-After beyond them), counted in the default cache (Redis when
+    # REDIS_URL is set, so shared by every web process): per signed-in user on every API route,
+    # per address for requests without credentials, and per address on the token endpoint.
+    "DEFAULT_THROTTLE_CLASSES": ["bpo_portal.throttling.UserRateThrottle", "bpo_portal.throttling.AnonRateThrottle"],
+    # The client's address is REMOTE_ADDR unless proxies are declared (X-Forwarded-For is spoofable).
+    "NUM_PROXIES": env_int("AXES_PROXY_COUNT", 0, minimum=0),
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_rate("API_RATE_USER", "1200/minute"),
+        "anon": env_rate("API_RATE_ANON", "120/minute"),
+        "auth-token": env_rate("API_RATE_TOKEN", "30/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BPO operations portal API",
@@ -230,6 +264,14 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# A broker that cannot be reached costs a write at most this long (seconds): the portal queues its
+# tasks after commit without retries (bpo_portal.tasks.enqueue_safely); the sweeps below catch up.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_TIMEOUT_SECONDS", 2, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
+# An uploaded import still queued after this many seconds is queued again by the beat sweep.
+IMPORT_REQUEUE_SECONDS = env_int("IMPORT_REQUEUE_SECONDS", 300, minimum=60)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -241,6 +283,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     # Recompute any (process, day) still marked: the safety net behind the on-commit trigger.
     "sweep-kpi-marks": {"task": "reporting.sweep_kpi_marks", "schedule": env_int("KPI_SWEEP_SECONDS", 60, minimum=5)},
+    # Uploaded imports whose task was lost (the broker was unreachable at upload): queue them again.
+    "requeue-stale-imports": {"task": "processes.requeue_stale_imports", "schedule": 60},
     # Hand out whatever work is still unassigned on processes that assign automatically.
     "auto-assign-work": {
         "task": "work.auto_assign_unassigned",

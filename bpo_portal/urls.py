@@ -71,3 +71,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Under /api/, a URL that matches no route answers a JSON 404 like the API (its schema says so).
+handler404 = "bpo_portal.api.not_found"

@@ -28,13 +28,16 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import EmptyResultSet
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.permissions import has_capability
 from accounts.scoping import scope_q
 from agents.models import Agent
-from processes.models import Channel, Direction, Interaction, Process
+from bpo_portal.parsing import MAX_UTC_OFFSET as _MAX_OFFSET
+from bpo_portal.parsing import MIN_UTC_OFFSET as _MIN_OFFSET
+from bpo_portal.parsing import offset_problem
+from processes.models import Channel, Direction, Process
 from reporting.marks import (
     evaluate_repeat_flags_for_import,
     flags_join,
@@ -213,6 +216,9 @@ def _parse_time(value: str) -> datetime | str:
         return f"'{value}' is not an ISO-8601 timestamp (e.g. 2026-10-01T09:00:00+05:30)"
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return f"'{value}' has no UTC offset: add one such as +05:30 or Z (naive timestamps are rejected)"
+    problem = offset_problem(parsed)
+    if problem:
+        return f"'{value}': {problem}"
     if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
         # Beyond these, converting to UTC or to a local day can leave the calendar.
         return f"'{value}' is outside the years {_FIRST_YEAR}–{_LAST_YEAR}"
@@ -380,6 +386,13 @@ class RowValidator:
                 ended is not None
                 and (ended.tzinfo is None or (answered is not None and ended < answered) or ended < arrived)
             )
+        ):
+            return self._validate_detailed(line, values, report)
+        # Offsets no zone uses (bpo_portal.parsing: −12:00 … +14:00) get their message there.
+        if (
+            not _MIN_OFFSET <= arrived.utcoffset() <= _MAX_OFFSET
+            or (answered is not None and not _MIN_OFFSET <= answered.utcoffset() <= _MAX_OFFSET)
+            or (ended is not None and not _MIN_OFFSET <= ended.utcoffset() <= _MAX_OFFSET)
         ):
             return self._validate_detailed(line, values, report)
         if talk_raw == "":
@@ -927,94 +940,32 @@ def _upsert(cursor, now: datetime, *, empty: bool = False) -> tuple[int, int]:
 _IMPORT_LOCK_NAMESPACE = 7302  # pg_advisory_xact_lock(namespace, process id); the KPI engine uses 7301
 
 
-def _lock_processes(cursor) -> None:
+def _lock_processes(cursor) -> list[int]:
     """Serialise imports per process until commit (PostgreSQL; in id order, so two imports cannot
-    deadlock): the marks and the upsert then see every row another import committed."""
+    deadlock): the marks and the upsert then see every row another import committed. Returns the
+    ids of the staged processes."""
     cursor.execute(
-        f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK_NAMESPACE}, process_id::integer)"
+        f"SELECT process_id, pg_advisory_xact_lock({_IMPORT_LOCK_NAMESPACE}, process_id::integer)"
         f" FROM (SELECT DISTINCT process_id FROM {_Staging.name} ORDER BY process_id) p"
     )
+    return [process_id for process_id, _ in cursor.fetchall()]
 
 
-# A large import into a table that holds fewer rows than it brings (a first load, the history of
-# a new client) writes the rows without the secondary indexes and builds them afterwards: sorting
-# a million keys once costs far less than a million inserts into random places of two B-trees
-# (~2 s vs ~4.5 s per million rows). It needs an ACCESS EXCLUSIVE lock on the interaction table
-# until commit, so readers of interactions wait for the rest of that import; if the lock is not
-# granted within _BULK_LOCK_TIMEOUT, the import keeps the indexes and goes on as usual.
-BULK_MIN_ROWS = 100_000
-_BULK_LOCK_TIMEOUT = "2s"
-_LOCK_NOT_AVAILABLE, _DEADLOCK = "55P03", "40P01"
+def _processes_hold_no_rows(cursor, process_ids: list[int]) -> bool:
+    """PostgreSQL, under `_lock_processes`: whether no interaction of the staged processes is stored
+    yet (a first load, a new client's history). Then every staged row is new and the import skips
+    the UPDATE and the search for stored keys; the unique key still guards the INSERT (a writer
+    that bypassed the import's lock would make it fail, not write a second row)."""
+    cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM processes_interaction WHERE process_id = ANY(%s))", [process_ids])
+    return cursor.fetchone()[0]
 
 
-def _drop_indexes_for_bulk(cursor, staged: int) -> tuple[list[str], bool]:
-    """PostgreSQL: if `staged` rows are at least BULK_MIN_ROWS and more than the interaction table
-    holds, lock the table, drop its unique constraints and plain indexes (not the primary key)
-    and return the statements that build them again (`_build_indexes`) and whether the table is
-    empty (then every staged row is new); otherwise ([], False). Only the table's owner (the user
-    that ran the migrations) may drop indexes: another user imports through them."""
-    table = Interaction._meta.db_table
-    if staged < BULK_MIN_ROWS:
-        return [], False
-    cursor.execute(
-        "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = %s::regclass", [table]
-    )
-    if not cursor.fetchone()[0]:
-        return [], False
-    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [staged])
-    if cursor.fetchone()[0] >= staged:
-        return [], False
-    try:
-        with transaction.atomic():
-            cursor.execute(f"SET LOCAL lock_timeout = '{_BULK_LOCK_TIMEOUT}'")
-            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-    except OperationalError as exc:
-        if getattr(exc.__cause__, "pgcode", None) not in (_LOCK_NOT_AVAILABLE, _DEADLOCK):
-            raise
-        return [], False
-    finally:
-        cursor.execute("RESET lock_timeout")
-    # Asked again under the lock: another session may have written rows since the count.
-    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
-    empty = cursor.fetchone()[0]
-    quote = connection.ops.quote_name
-    # Unique constraints no foreign key depends on, then indexes that back no constraint.
-    cursor.execute(
-        "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c"
-        " WHERE c.conrelid = %s::regclass AND c.contype = 'u' AND NOT EXISTS ("
-        " SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid) ORDER BY c.conname",
-        [table],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        "SELECT x.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid"
-        " WHERE i.indrelid = %s::regclass AND NOT EXISTS ("
-        " SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY x.relname",
-        [table],
-    )
-    indexes = cursor.fetchall()
-    builds = []
-    for name, definition in constraints:
-        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
-        builds.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
-    for name, definition in indexes:
-        cursor.execute(f"DROP INDEX {quote(name)}")
-        builds.append(definition)
-    return builds, empty  # and no other session can add rows until this one commits
-
-
-_BULK_BUILD_MEMORY = "256MB"
-
-
-def _build_indexes(cursor, builds: list[str]) -> None:
-    """Build what `_drop_indexes_for_bulk` dropped; a unique constraint raises IntegrityError if
-    the import brought two rows with one key."""
-    if not builds:
-        return
-    cursor.execute(f"SET LOCAL maintenance_work_mem = '{_BULK_BUILD_MEMORY}'")
-    for statement in builds:
-        cursor.execute(statement)
-    cursor.execute("RESET maintenance_work_mem")
+# No import drops or rebuilds an index, nor takes a lock that stops readers (issue 14): an import
+# holds ROW EXCLUSIVE on the interaction table (what any INSERT or UPDATE takes), which conflicts
+# with no reader. An earlier bulk path (round 4 of docs/performance.md) dropped the unique key
+# and the day index of a table holding fewer rows than the import brought and built them after the
+# INSERT; it was faster (about 2 s per million rows) but needed ACCESS EXCLUSIVE until commit, and
+# every read of interactions waited for the rest of that import (up to 20 s measured).
 
 
 class _RowsLeftOver(Exception):
@@ -1038,8 +989,7 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int, *, duplicat
     # On PostgreSQL the interaction table's unique key finds duplicates as the rows go in, which
     # costs nothing when there are none: two new rows with one key fail the INSERT, two rows for
     # an existing key update it once. Only then is the staging table searched for them.
-    _lock_processes(cursor)
-    builds, empty = _drop_indexes_for_bulk(cursor, staged)
+    empty = _processes_hold_no_rows(cursor, _lock_processes(cursor))
     try:
         with transaction.atomic():
             process_ids, marked_days = mark_days_for_import(cursor, _Staging.name, now)
@@ -1047,7 +997,6 @@ def _write(cursor, report: ImportReport, now: datetime, staged: int, *, duplicat
             created, updated = _upsert(cursor, now, empty=empty)
             if created + updated != staged:
                 raise _RowsLeftOver(f"{staged} rows staged, {created} created, {updated} updated")
-            _build_indexes(cursor, builds)
             marked_days += refresh_repeat_flags_for_import(cursor, now)
     except (IntegrityError, _RowsLeftOver):
         _find_duplicates(cursor, report)
@@ -1114,10 +1063,11 @@ def _finish(report: ImportReport, progress, recompute: bool) -> ImportReport:
     if progress is not None:
         progress(report.rows)
     if recompute and report.process_ids:
+        from bpo_portal.tasks import enqueue_on_commit
         from reporting.tasks import recompute_marked_kpis
 
-        process_ids = sorted(report.process_ids)
-        transaction.on_commit(lambda: recompute_marked_kpis.delay(process_ids=process_ids))
+        # The marks are committed with the rows: if the broker is down, the sweep recomputes them.
+        enqueue_on_commit(recompute_marked_kpis, process_ids=sorted(report.process_ids))
     return report
 
 
@@ -1251,7 +1201,8 @@ _RAW_TYPES = {
 }
 
 # Fast-path field patterns (bytes). Years 1000-2999, calendar-valid dates, offsets within
-# PostgreSQL's ±15:59, at most microseconds: forms both sides read as the same instant.
+# −12:00 … +14:00 (PostgreSQL itself would read up to ±15:59), at most microseconds: forms both
+# sides read as the same instant.
 _YEAR = rb"[12][0-9]{3}"
 _LEAP_YEAR = rb"(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:12|16|20|24|28)00)"
 _MONTH_DAY = (
@@ -1261,7 +1212,8 @@ _MONTH_DAY = (
 _FAST_TIMESTAMP = (
     rb"(?:" + _YEAR + rb"-" + _MONTH_DAY + rb"|" + _LEAP_YEAR + rb"-02-29)"
     rb"[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
-    rb"(?:Z|[+-](?:0[0-9]|1[0-5])(?::?[0-5][0-9])?)"
+    # Offsets as real zones use them, −12:00 … +14:00 (bpo_portal.parsing); others go to Python.
+    rb"(?:Z|\+(?:0[0-9]|1[0-3])(?::?[0-5][0-9])?|\+14(?::?00)?|-(?:0[0-9]|1[01])(?::?[0-5][0-9])?|-12(?::?00)?)"
 )
 _FAST_BOOLEAN = rb"(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[01])"
 _FAST_TYPED = {

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scoping import scope_q
-from bpo_portal.api import ScopedSlugRelatedField
+from bpo_portal.api import AutoSchema, ScopedSlugRelatedField
 from clients.models import Client
 from processes.models import Process
 from reporting import sla
@@ -213,16 +213,26 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
 
+class ReportFileSchema(AutoSchema):
+    """One view serves /pdf/, /xlsx/ and /csv/: each path documents its own file's content type."""
+
+    def get_response_serializers(self):
+        fmt = self.path.rstrip("/").rsplit("/", 1)[-1]
+        return {(200, CONTENT_TYPES[fmt].split(";")[0]): OpenApiTypes.BINARY}
+
+
 class ReportFileView(APIView):
     """A file of a report (current version, or `?version=N`), only to users who may see the
     report; every download is recorded. Never a public media URL."""
 
     capability = "reports.view"
     queryset = Report.objects.all()
+    schema = ReportFileSchema()
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", OpenApiTypes.INT, description="default: the current version")],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter("version", OpenApiTypes.INT, description="default: the current version (a number ≥ 1)")
+        ],
     )
     def get(self, request, pk, fmt):
         report = report_list(user=request.user).filter(pk=pk).first()

@@ -6,10 +6,17 @@ page or endpoint is covered the moment it is added to the URLconf:
 - anonymous: pages redirect to the login page, the API answers 401;
 - a role without the view's capability: 403, whatever the object;
 - with the capability but the object belongs to the other tenant: 404 (existence not revealed);
-- lists: 200, and nothing of the other tenant appears in the response.
+- lists: 200, and nothing of the other tenant appears in the response;
+- every GET of every route, with the caller's own objects and with objects shared between the
+  tenants (a QA analyst, an agent and a team that work for both; see `spanning`), answers a body
+  (JSON, HTML, CSV, XLSX text, PDF text) with no code or name of the other tenant: related lists
+  (a user's processes, an agent's processes, a team's agents) show only what is in scope.
 """
 
+import io
 import re
+import shutil
+import subprocess
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -17,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.permissions import has_capability
 from accounts.scoping import effective_role
 from bpo_portal.drf import required_capability
-from tests.conftest import api_as
+from tests.conftest import api_as, require
 
 # Routes that are public on purpose, and why.
 PUBLIC = {
@@ -112,6 +119,11 @@ def _report(tenant):
 
 
 @pytest.fixture(autouse=True)
+def _spanning_staff(spanning):
+    """Staff who work for both tenants exist in every walk, so related lists have something to leak."""
+
+
+@pytest.fixture(autouse=True)
 def _report_files_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
@@ -149,11 +161,11 @@ def _object_for(model, tenant):
     }[label]
 
 
-def _url(name, entry, tenant):
+def _url(name, entry, tenant, overrides=None):
     kwargs = {}
     for key in _kwarg_names(entry):
         _, model = _model_of(entry)
-        obj = _object_for(model, tenant)
+        obj = (overrides or {}).get(model._meta.label_lower) or _object_for(model, tenant)
         kwargs[key] = getattr(obj, key)
     return reverse(name, kwargs=kwargs) + QUERY.get(name, ""), bool(kwargs)
 
@@ -229,8 +241,44 @@ def test_anonymous_is_sent_to_login_or_gets_401(client, route, name, entry, alph
         assert response.status_code == 302, url
 
 
-def _leaks(text: str) -> list[str]:
-    return sorted(set(re.findall(r"(?i)bravo", text)))
+def _foreign_terms(tenant) -> list[str]:
+    """Every code and name of `tenant`'s objects (most contain its prefix; the agent code does not)."""
+    terms = [tenant.client.code, tenant.client.name, tenant.team.code, tenant.team.name]
+    terms += [tenant.agent.code, tenant.agent.name]
+    for process in (tenant.process, tenant.process2):
+        terms += [process.code, process.name]
+    for user in (tenant.team_leader, tenant.qa, tenant.agent_user, tenant.client_user, tenant.ops):
+        terms.append(user.username)
+    quality = getattr(tenant, "quality", None)
+    if quality is not None:
+        terms += [quality.scorecard.name, quality.calibration.title, quality.coaching.topic, quality.reviewer.username]
+    return terms
+
+
+def _leaks(text: str, tenant=None) -> list[str]:
+    """The other tenant's codes and names found in `text` (BRAVO's, by default)."""
+    patterns = [r"bravo"] + [rf"\b{re.escape(t)}\b" for t in (_foreign_terms(tenant) if tenant else [])]
+    return sorted({m.group(0) for m in re.finditer("|".join(f"(?:{p})" for p in patterns), text, re.IGNORECASE)})
+
+
+def _body_text(response) -> str:
+    """What a reader of the response sees: its text, a workbook's cells, a PDF's text, the file name."""
+    raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    content_type = response.get("Content-Type", "")
+    header = response.get("Content-Disposition", "") + response.get("Location", "") + "\n"
+    if "spreadsheetml" in content_type:
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(raw))
+        cells = [sheet.title for sheet in book.worksheets]
+        for sheet in book.worksheets:
+            cells += [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+        return header + "\n".join(cells)
+    if "pdf" in content_type:
+        require(shutil.which("pdftotext") is not None, "pdftotext is not installed (Debian package poppler-utils)")
+        done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=raw, capture_output=True, check=True)
+        return header + done.stdout.decode()
+    return header + raw.decode("utf-8")
 
 
 @pytest.mark.django_db
@@ -259,7 +307,7 @@ def test_outsider_gets_403_or_404_and_never_sees_the_other_tenant(client, actor,
             else:
                 expected = {200}
             assert response.status_code in expected, (actor, method, url, response.status_code)
-            assert _leaks(response.content.decode()) == [], (actor, method, url)
+            assert _leaks(response.content.decode(), bravo) == [], (actor, method, url)
     else:
         client.force_login(user)
         allowed = has_capability(user, _page_capability(entry))
@@ -278,13 +326,56 @@ def test_outsider_gets_403_or_404_and_never_sees_the_other_tenant(client, actor,
                     expected |= {302}
             assert response.status_code in expected, (actor, method, url, response.status_code)
             if response.status_code == 302 and name in REDIRECTING:
-                assert _leaks(response["Location"]) == [], (actor, url)
-            assert _leaks(response.content.decode()) == [], (actor, method, url)
+                assert _leaks(response["Location"], bravo) == [], (actor, url)
+            assert _leaks(response.content.decode(), bravo) == [], (actor, method, url)
     # Nothing of the other tenant was changed.
     bravo.client.refresh_from_db()
     bravo.process.refresh_from_db()
     assert bravo.client.name == "Bravo Holdings"
     assert bravo.process.name == "Bravo hotline"
+
+
+# Extra GETs of a route in the walk of one's own objects: its file exports.
+EXPORTS = {
+    "reporting:interactions": ["?format=csv"],
+    "work:changes": ["?export=csv"],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+def test_own_and_shared_objects_never_show_the_other_tenant(client, actor, alpha, bravo, spanning):
+    """Every GET route as `actor`, with ALPHA's objects and with the objects both tenants share
+    (an agent staffed for both, their team, a QA analyst assigned to both): whatever the answer,
+    its body names nothing of BRAVO. One test per role walks all routes, so the walk stays fast."""
+    for tenant in (alpha, bravo):
+        _quality(tenant)
+    _report(alpha)
+    user = getattr(alpha, actor)
+    client.force_login(user)
+    api = api_as(user)
+    shared = {"accounts.user": spanning.qa, "agents.agent": spanning.agent, "agents.team": spanning.team}
+    own = {"accounts.user": alpha.qa}
+    leaks, errors, seen = [], [], set()
+    for _route, name, entry in all_routes():
+        if name in PUBLIC or (_is_api(entry) and "get" not in _api_actions(entry)):
+            continue
+        for overrides in (own, shared):
+            url, _ = _url(name, entry, alpha, overrides)
+            for suffix in ["", *EXPORTS.get(name, [])]:
+                if url + suffix in seen:
+                    continue
+                seen.add(url + suffix)
+                response = (api if _is_api(entry) else client).get(url + suffix)
+                if response.status_code >= 500:
+                    errors.append((url + suffix, response.status_code))
+                    continue
+                found = _leaks(_body_text(response), bravo)
+                if found:
+                    leaks.append((url + suffix, response.status_code, found))
+    assert errors == [], errors
+    assert leaks == [], "\n".join(map(str, leaks))
+    assert len(seen) > 100  # the walk really went everywhere
 
 
 @pytest.mark.django_db
@@ -315,3 +406,53 @@ def test_admin_site_refuses_non_staff(client, alpha):
     client.force_login(alpha.ops)
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_related_lists_of_the_api_show_only_what_is_in_scope(alpha, bravo, spanning, admin_user):
+    """The issue's probe: a manager of ALPHA reading a QA analyst assigned to both tenants (list
+    and detail), an agent staffed for both, and the same reads by an administrator (who sees all)."""
+    api = api_as(alpha.ops)
+    detail = api.get("/api/v1/users/qa_dual/").json()
+    assert detail["processes"] == ["ALPHA-VOICE"]
+    listed = {row["username"]: row for row in api.get("/api/v1/users/", {"page_size": 100}).json()["results"]}
+    assert listed["qa_dual"]["processes"] == ["ALPHA-VOICE"]
+    assert api.get("/api/v1/agents/M0001/").json()["processes"] == ["ALPHA-VOICE"]
+    assert "BRAVO-M2" not in api.get("/api/v1/agents/", {"page_size": 100}).content.decode()
+    root = api_as(admin_user)
+    assert root.get("/api/v1/users/qa_dual/").json()["processes"] == ["ALPHA-VOICE", "BRAVO-VOICE"]
+    assert root.get("/api/v1/agents/M0001/").json()["processes"] == ["ALPHA-VOICE", "BRAVO-CHAT", "BRAVO-VOICE"]
+    assert api_as(spanning.ops).get("/api/v1/users/qa_dual/").json()["processes"] == ["ALPHA-VOICE", "BRAVO-VOICE"]
+
+
+@pytest.mark.django_db
+def test_writing_a_related_list_never_names_what_the_writer_cannot_see(alpha, bravo, spanning):
+    """A manager of ALPHA restaffing the agent staffed for both: the staffing they cannot see is
+    kept, so the one-client rule refuses the change, and the refusal names nothing of BRAVO; a
+    BRAVO code is refused exactly as a code that does not exist."""
+    api = api_as(alpha.ops)
+    response = api.patch("/api/v1/agents/M0001/", {"processes": ["ALPHA-CHAT"]}, format="json")
+    assert response.status_code == 400, response.content
+    assert "another client, outside what you can see" in response.json()["processes"][0]
+    assert _leaks(response.content.decode(), bravo) == []
+    assert sorted(spanning.agent.processes.values_list("code", flat=True)) == [
+        "ALPHA-VOICE",
+        "BRAVO-CHAT",
+        "BRAVO-VOICE",
+    ]
+    foreign = api.patch("/api/v1/agents/M0001/", {"processes": ["BRAVO-VOICE"]}, format="json")
+    missing = api.patch("/api/v1/agents/M0001/", {"processes": ["NOPE-VOICE"]}, format="json")
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json()["processes"][0].replace("BRAVO-VOICE", "NOPE-VOICE") == missing.json()["processes"][0]
+
+
+@pytest.mark.django_db
+def test_pages_list_related_objects_only_in_scope(client, alpha, bravo, spanning):
+    """The team page, the agents list and the work queue's agent loads, as a manager of ALPHA."""
+    client.force_login(alpha.ops)
+    team = client.get("/teams/T-MIXED/").content.decode()
+    assert "M0001" in team and "ALPHA-VOICE" in team
+    assert _leaks(team, bravo) == []
+    agents = client.get("/agents/").content.decode()
+    assert "M0001" in agents and _leaks(agents, bravo) == []
+    assert _leaks(client.get("/work/").content.decode(), bravo) == []

@@ -432,6 +432,15 @@ CASES = [
     ok("arrived_at--09:30", waiting(arrived_at="2026-03-28T15:29:59-09:30"), arrived_at=utc(2026, 3, 29, 0, 59, 59)),
     ok("arrived_at-+14:00", waiting(arrived_at="2026-03-29T14:59:59+14:00"), arrived_at=utc(2026, 3, 29, 0, 59, 59)),
     ok("arrived_at-+00:00", waiting(arrived_at="2026-03-29T00:59:59+00:00"), arrived_at=utc(2026, 3, 29, 0, 59, 59)),
+    # offsets that real zones use only: −12:00 (Baker Island) … +14:00 (Kiribati)
+    ok("arrived_at--12:00", waiting(arrived_at="2026-03-28T12:59:59-12:00"), arrived_at=utc(2026, 3, 29, 0, 59, 59)),
+    bad("arrived_at-+19:31", waiting(arrived_at="2026-12-26T23:49:10+19:31"), "arrived_at"),
+    bad("arrived_at--19:31", waiting(arrived_at="2026-12-26T23:49:10-19:31"), "arrived_at"),
+    bad("arrived_at--23:59", waiting(arrived_at="2026-03-28T01:00:59-23:59"), "arrived_at"),
+    bad("arrived_at-+14:01", waiting(arrived_at="2026-03-29T15:00:59+14:01"), "arrived_at"),
+    bad("arrived_at--12:01", waiting(arrived_at="2026-03-28T12:58:59-12:01"), "arrived_at"),
+    bad("answered_at-+15:00", answered(answered_at="2026-03-29T14:58:30+15:00"), "answered_at"),
+    bad("ended_at--13:00", answered(ended_at="2026-03-28T10:59:00-13:00"), "ended_at"),
     ok(
         "arrived_at-fraction",
         waiting(arrived_at="2026-03-29T02:59:59.250+02:00"),

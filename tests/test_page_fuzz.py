@@ -202,10 +202,4 @@ def test_the_sign_in_page_and_token_endpoint_take_hostile_credentials(db, alpha)
     for label, value in POST_VALUES.items():
         _request(client, "post", reverse("login"), {"username": value, "password": value}, failures, label)
         _request(client, "post", reverse("api-token"), {"username": value, "password": value}, failures, label)
-    axes = "value too long for type character varying(255)"
-    if failures and connection.vendor == "postgresql" and all(axes in failure for failure in failures):
-        pytest.xfail(
-            "open (issue 14, for the throttling work): django-axes records a failed sign-in's username unchecked,"
-            " and a username over 255 characters fails its INSERT on PostgreSQL: " + "; ".join(failures)
-        )
     assert failures == []
