@@ -34,6 +34,14 @@ MAX_SECONDS = 10
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def portal_app():
+    """The tasks run on the portal's Celery app: a real-worker test that ran before in this
+    process leaves its own test app as the current one (tasks are bound to the current app)."""
+    app.set_current()
+    app.set_default()
+
+
 def _reset_pools():
     app._pool = None
     app.amqp._producer_pool = None
