@@ -16,7 +16,7 @@ from processes.services import process_create, process_update
 class SLATargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = SLATarget
-        fields = ["metric", "comparator", "target", "credit_percent"]
+        fields = list(SLATarget.EDITABLE_FIELDS)
         extra_kwargs = {"credit_percent": {"required": False}}
 
 
@@ -29,20 +29,8 @@ class ProcessSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Process
-        fields = [
-            "code",
-            "client",
-            "name",
-            "channel",
-            "timezone",
-            "sl_threshold_seconds",
-            "short_abandon_seconds",
-            "fcr_window_days",
-            "sl_formula",
-            "tat_hours",
-            "active",
-            "sla_targets",
-        ]
+        # The API shows `client` right after `code` (the published field order).
+        fields = ["code", "client", *Process.EDITABLE_FIELDS[1:], "sla_targets"]
 
     def validate_timezone(self, value):
         from bpo_portal.timezones import validate_timezone

@@ -11,19 +11,7 @@ class ProcessForm(UserAwareModelForm):
 
     class Meta:
         model = Process
-        fields = [
-            "client",
-            "code",
-            "name",
-            "channel",
-            "timezone",
-            "sl_threshold_seconds",
-            "short_abandon_seconds",
-            "fcr_window_days",
-            "sl_formula",
-            "tat_hours",
-            "active",
-        ]
+        fields = ["client", *Process.EDITABLE_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,7 +34,7 @@ class ProcessForm(UserAwareModelForm):
 class SLATargetForm(forms.ModelForm):
     class Meta:
         model = SLATarget
-        fields = ["metric", "comparator", "target", "credit_percent"]
+        fields = list(SLATarget.EDITABLE_FIELDS)
         widgets = {
             "metric": forms.Select(attrs={"class": "form-select"}),
             "comparator": forms.Select(attrs={"class": "form-select"}),

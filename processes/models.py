@@ -34,6 +34,31 @@ class SLFormula(models.TextChoices):
 class Process(CodedModelMixin, models.Model):
     """One line of work done for a client (e.g. ACME's inbound voice support), with KPI settings."""
 
+    # What a user may set on a process (the form, the API and the services read this list);
+    # `client` is set once, at creation.
+    EDITABLE_FIELDS = (
+        "code",
+        "name",
+        "channel",
+        "timezone",
+        "sl_threshold_seconds",
+        "short_abandon_seconds",
+        "fcr_window_days",
+        "sl_formula",
+        "tat_hours",
+        "active",
+    )
+    # The settings that change which day an interaction belongs to, or how it counts: changing
+    # one marks every day of the process for recomputation.
+    KPI_SETTINGS = (
+        "timezone",
+        "sl_threshold_seconds",
+        "short_abandon_seconds",
+        "fcr_window_days",
+        "sl_formula",
+        "tat_hours",
+    )
+
     code = code_field()
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="processes")
     name = models.CharField(max_length=200)
@@ -121,6 +146,8 @@ class Comparator(models.TextChoices):
 
 class SLATarget(models.Model):
     """A contractual target on one KPI of a process, and the service credit owed when missed."""
+
+    EDITABLE_FIELDS = ("metric", "comparator", "target", "credit_percent")
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="sla_targets")
     metric = models.CharField(max_length=32, choices=Metric.choices)

@@ -7,29 +7,6 @@ from django.utils import timezone
 from bpo_portal.services import set_fields, validated_save
 from processes.models import Interaction, Process, SLATarget
 
-PROCESS_FIELDS = {
-    "code",
-    "name",
-    "channel",
-    "timezone",
-    "sl_threshold_seconds",
-    "short_abandon_seconds",
-    "fcr_window_days",
-    "sl_formula",
-    "tat_hours",
-    "active",
-}
-TARGET_FIELDS = ("metric", "comparator", "target", "credit_percent")
-# Settings that change which day an interaction belongs to, or how it counts.
-KPI_SETTINGS = (
-    "timezone",
-    "sl_threshold_seconds",
-    "short_abandon_seconds",
-    "fcr_window_days",
-    "sl_formula",
-    "tat_hours",
-)
-
 
 def _replace_targets(process: Process, targets: list[dict]) -> None:
     """Make the process's SLA targets exactly `targets`: all validated first, then written.
@@ -41,7 +18,7 @@ def _replace_targets(process: Process, targets: list[dict]) -> None:
     objects = []
     for number, data in enumerate(targets, start=1):
         label = f"target {number} ({data.get('metric') or 'no metric'})"
-        unknown = sorted(set(data) - set(TARGET_FIELDS))
+        unknown = sorted(set(data) - set(SLATarget.EDITABLE_FIELDS))
         if unknown:
             errors.append(f"{label}: unknown field(s) {', '.join(unknown)}.")
             continue
@@ -69,7 +46,7 @@ def process_create(*, actor, client, code: str, name: str, channel: str, sla_tar
     The time zone defaults to the client's; KPI settings default to KPIS.md's values.
     """
     process = Process(client=client, code=code, name=name, channel=channel)
-    set_fields(process, fields, allowed=PROCESS_FIELDS)
+    set_fields(process, fields, allowed=set(Process.EDITABLE_FIELDS))
     if not process.timezone:
         process.timezone = client.timezone
     validated_save(process)
@@ -86,12 +63,12 @@ def process_update(*, actor, process: Process, sla_targets=None, client=None, **
     """
     if client is not None and client.pk != process.client_id:
         raise ValidationError({"client": "A process cannot move to another client; create a new process."})
-    before = {name: getattr(process, name) for name in KPI_SETTINGS}
-    set_fields(process, fields, allowed=PROCESS_FIELDS)
+    before = {name: getattr(process, name) for name in Process.KPI_SETTINGS}
+    set_fields(process, fields, allowed=set(Process.EDITABLE_FIELDS))
     validated_save(process)
     if sla_targets is not None:
         _replace_targets(process, sla_targets)
-    changed = {name for name in KPI_SETTINGS if getattr(process, name) != before[name]}
+    changed = {name for name in Process.KPI_SETTINGS if getattr(process, name) != before[name]}
     if "timezone" in changed:
         interaction_reattribute_days(process=process)
     if changed & {"fcr_window_days", "short_abandon_seconds"}:
