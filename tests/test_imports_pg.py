@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from processes import imports
+from processes.imports import postgres_path, writing
 from processes.imports import COLUMNS, ImportFailed, ImportReport, csv_rows, import_csv, import_interactions
 from processes.models import Interaction
 from reporting.models import KpiMark
@@ -89,7 +90,7 @@ def same(data: bytes | str, user=None) -> dict:
 def block(request, monkeypatch):
     """Reading in tiny blocks exercises every block boundary, segment switch and fallback."""
     if request.param is not None:
-        monkeypatch.setattr(imports, "_BLOCK", request.param)
+        monkeypatch.setattr(postgres_path, "_BLOCK", request.param)
     return request.param
 
 
@@ -414,7 +415,7 @@ def test_random_timestamps_become_the_same_instants_days_and_durations(alpha, py
 
 
 def test_the_python_reader_takes_only_the_lines_after_a_refused_record(alpha, python_rows, monkeypatch):
-    monkeypatch.setattr(imports, "_SLOW_LINES", 3)
+    monkeypatch.setattr(postgres_path, "_SLOW_LINES", 3)
     rows = [good(f"e{i}") for i in range(40)]
     rows[10]["customer_ref"] = " padded "
     rows[30]["arrived_at"] = "2026-10-01T09:00:00.1234567+05:30"
@@ -481,7 +482,7 @@ def test_csv_structure_is_read_the_same(alpha, block, name):
 
 
 def test_a_record_longer_than_a_block_and_a_large_file(alpha, monkeypatch):
-    monkeypatch.setattr(imports, "_BLOCK", 4096)
+    monkeypatch.setattr(postgres_path, "_BLOCK", 4096)
     rows = [good(f"e{i}", disposition=("d" * 100 if i % 50 else "")) for i in range(600)]
     rows[300]["customer_ref"] = "multi\nline"
     rows[301]["csat"] = "9"
@@ -515,7 +516,7 @@ def test_a_copy_error_names_the_file_line_and_writes_nothing(alpha, monkeypatch)
     """Should COPY itself refuse a record the fast pattern let through, the error still names the
     line of the file."""
     monkeypatch.setattr(
-        imports._PostgresCsv, "_fast_prefix", lambda self, block: (len(block), block.count(b"\n"), b"\n")
+        postgres_path._PostgresCsv, "_fast_prefix", lambda self, block: (len(block), block.count(b"\n"), b"\n")
     )
     data = text_of([good("e1"), good("e2"), good("e3", arrived_at="2026-02-30T09:00:00Z")]).encode()
     with pytest.raises(ImportFailed) as failed:
@@ -597,13 +598,13 @@ def _interaction_locks() -> set[str]:
 def first_load(monkeypatch):
     """What `_processes_hold_no_rows` answered for each import (True: every row inserted unchecked)."""
     answers = []
-    ask = imports._processes_hold_no_rows
+    ask = writing._processes_hold_no_rows
 
     def spy(cursor, process_ids):
         answers.append(ask(cursor, process_ids))
         return answers[-1]
 
-    monkeypatch.setattr(imports, "_processes_hold_no_rows", spy)
+    monkeypatch.setattr(writing, "_processes_hold_no_rows", spy)
     return answers
 
 

@@ -9,9 +9,6 @@ time.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +18,7 @@ from django.db import transaction
 from accounts.scoping import scope_q
 from agents.models import Agent
 from processes.imports import ImportFailed, ImportReport
+from processes.imports.csv_reader import csv_records
 from processes.models import Process
 from work.models import PRIORITY_BY_NAME, WorkItem, WorkType
 from work.services import default_due_at, work_item_assign, work_item_create, work_item_update, work_items_auto_assign
@@ -140,46 +138,14 @@ class _Validator:
 
 
 def _rows(stream, report: ImportReport):
-    text = stream if isinstance(stream, io.TextIOBase) else codecs.getreader("utf-8-sig")(stream, errors="strict")
-    reader = csv.reader(text, strict=True)
-    line = 1
-    try:
-        header = next(reader, None)
-        if header is None:
-            report.add_error(1, "", "the file is empty: the first line must be the header")
+    """(line, {column: value}) per data line, read by the interaction import's CSV reader (the
+    codecs decoder it always used: the line of a UTF-8 error follows the decoder's pieces)."""
+    for line, values in csv_records(stream, report, columns=COLUMNS, required=REQUIRED_COLUMNS, buffered=False):
+        report.rows += 1
+        if report.rows > MAX_ROWS:
+            report.add_error(line, "", f"more than {MAX_ROWS:,} rows: split the file")
             return
-        if header and header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]
-        names = [h.strip() for h in header]
-        index: dict[str, int] = {}
-        for position, name in enumerate(names):
-            if name not in COLUMNS:
-                report.add_error(1, name, f"unknown column (expected some of: {', '.join(COLUMNS)})")
-            elif name in index:
-                report.add_error(1, name, "column appears twice")
-            else:
-                index[name] = position
-        for name in REQUIRED_COLUMNS:
-            if name not in index:
-                report.add_error(1, name, "required column missing")
-        if report.error_count:
-            return
-        for values in reader:
-            line = reader.line_num
-            if not values or values == [""]:
-                continue
-            if len(values) != len(names):
-                report.add_error(line, "", f"expected {len(names)} fields like the header, found {len(values)}")
-                continue
-            report.rows += 1
-            if report.rows > MAX_ROWS:
-                report.add_error(line, "", f"more than {MAX_ROWS:,} rows: split the file")
-                return
-            yield line, {name: (values[index[name]].strip() if name in index else "") for name in COLUMNS}
-    except UnicodeDecodeError:
-        report.add_error(line + 1, "", "the file is not valid UTF-8 (save it as CSV UTF-8)")
-    except csv.Error as exc:
-        report.add_error(reader.line_num or line, "", f"malformed CSV: {exc}")
+        yield line, dict(zip(COLUMNS, values))
 
 
 def import_work_items(stream, *, user, actor=None) -> WorkImportReport:
