@@ -12,11 +12,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from accounts.scoping import AGENT, CLIENT, effective_role, scope_q
 from agents.models import Agent
 from processes.models import Channel, Interaction, Process
+from quality import figures
 from quality.models import (
     AgentResponse,
     CalibrationEntry,
@@ -117,14 +118,15 @@ def _range(rows, start, end):
 
 
 def _figures(row) -> dict:
+    """The sums of `_SUMS` with the QA figures they give (quality.figures)."""
     count = row["evaluations"] or 0
     return {
         **row,
-        "qa_score": row["score_sum"] / count if count else None,
+        "qa_score": figures.mean_score(row["score_sum"], count),
         # Accuracy is a back-office audit figure: over audited back-office items only, so a
         # call's scorecard (which nearly always loses a point somewhere) never reads "0 %".
-        "accuracy": row["error_free"] * 100.0 / row["audited"] if row.get("audited") else None,
-        "fatal_rate": row["fatal"] * 100.0 / count if count else None,
+        "accuracy": figures.accuracy(row["error_free"], row.get("audited") or 0),
+        "fatal_rate": figures.fatal_rate(row["fatal"], count),
     }
 
 
@@ -447,7 +449,10 @@ def evaluator_deviation_trend(*, user, start=None, end=None) -> dict:
 
 
 def evaluation_mean(rows) -> float | None:
-    return rows.aggregate(mean=Avg("score"))["mean"]
+    """The QA score of `rows` (evaluations; the caller picks the current ones), 0..100: their mean
+    score (quality.figures.mean_score); None when there are none."""
+    sums = rows.aggregate(score_sum=Sum("score"), evaluations=Count("id"))
+    return figures.mean_score(sums["score_sum"], sums["evaluations"])
 
 
 # --- what the quality pages show -------------------------------------------------------------------

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from quality.figures import qa_score  # the QA figure is quality's rule (qa_sum ÷ qa_count), used as is
+
 # Bumped whenever a definition below changes meaning; reports record the version they used.
 # 2026.2: TAT compliance counts back-office items only (it counted every handled, ended one).
 # 2026.3: channel rules (KPIS.md "Channels: which figures apply"): queue figures from voice, chat
@@ -282,11 +284,6 @@ def csat(c: Mapping) -> float | None:
 def csat_mean(c: Mapping) -> float | None:
     """CSAT mean, 1..5: Σ score ÷ responses."""
     return c["csat_sum"] / c["csat_responses"] if c["csat_responses"] else None
-
-
-def qa_score(c: Mapping) -> float | None:
-    """Quality score, 0..100: mean of the evaluation scores of the period's interactions."""
-    return c["qa_sum"] / c["qa_count"] if c["qa_count"] else None
 
 
 def tat_compliance(c: Mapping) -> float | None:
