@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -12,6 +13,7 @@ from accounts.models import Role, User
 from accounts.scoping import scope_q
 from agents.models import Agent
 from processes.models import Process
+from quality import scoring
 from quality.models import CoachingAction, CoachingStatus
 
 NA = "na"
@@ -142,6 +144,23 @@ def comment_field_name(criterion) -> str:
 UNANSWERED = ""
 
 
+def contributions_attr(parts: dict) -> str:
+    """A criterion's {points or None: scoring.Contribution} as the JSON its select carries
+    (`data-contributions`: {"2": {"earned": …, "weight": …, "fails_fatal": …}, "na": …}), so the
+    live score of quality.js only adds up what quality.scoring computed."""
+    return json.dumps(
+        {
+            NA if points is None else str(points): {
+                "earned": float(part.earned),
+                "weight": float(part.weight),
+                "fails_fatal": part.fails_fatal,
+            }
+            for points, part in parts.items()
+        },
+        separators=(",", ":"),
+    )
+
+
 class ScoringForm(forms.Form):
     """One choice (points, or not applicable) and one comment per criterion of a scorecard.
 
@@ -160,6 +179,7 @@ class ScoringForm(forms.Form):
         if not with_comment:
             del self.fields["comment"]
         initial_answers = initial_answers or {}
+        contributions = scoring.answer_contributions(scoring.specs_for(self.criteria))
         for c in self.criteria:
             choices = [(UNANSWERED, "— score —")]
             choices += [(str(p), f"{p} / {c.points_possible}") for p in range(c.points_possible, -1, -1)]
@@ -174,11 +194,7 @@ class ScoringForm(forms.Form):
                 widget=forms.Select(
                     attrs={
                         "class": "form-select form-select-sm",
-                        "data-points": c.points_possible,
-                        "data-section": c.section_id,
-                        "data-section-weight": c.section.weight,
-                        "data-weight": c.weight,
-                        "data-fatal": int(c.fatal),
+                        "data-contributions": contributions_attr(contributions[c.pk]),
                     }
                 ),
             )

@@ -21,41 +21,37 @@
   document.addEventListener("change", (event) => {
     if (event.target.matches("select[data-autosubmit]") && event.target.form) event.target.form.requestSubmit();
   });
-  // Live score for forms marked data-live-score (same rule as quality/scoring.py; the server
-  // recomputes and decides on save). Criteria start unanswered: the score waits for all of them,
-  // a summary names the unanswered ones, and submitting with any left marks them instead.
+  // Live score for forms marked data-live-score. The server decides on save; while filling in,
+  // each criterion's select carries what every answer adds to the score, as quality/scoring.py
+  // computed it (data-contributions: {answer: {earned, weight, fails_fatal}}), so the score here
+  // is only Σ earned ÷ Σ weight of the chosen answers, 0 when one fails a fatal criterion.
+  // Criteria start unanswered: the score waits for all of them, a summary names the unanswered
+  // ones, and submitting with any left marks them instead.
   document.querySelectorAll("form[data-live-score]").forEach((form) => {
     const out = form.querySelector("[data-score-output]");
     const summary = form.querySelector("[data-unanswered-summary]");
-    const selects = () => Array.from(form.querySelectorAll("select[data-points]"));
+    const selects = () => Array.from(form.querySelectorAll("select[data-contributions]"));
     const label = (select) => {
       const row = select.closest("tr");
       const text = row && row.querySelector("label");
       return text ? text.textContent.trim() : select.name;
     };
     const update = () => {
-      const sections = {};
-      selects().forEach((select) => {
-        sections[select.dataset.section] = (sections[select.dataset.section] || 0) + parseFloat(select.dataset.weight);
-      });
-      let earned = 0, total = 0, fatal = false;
+      let earned = 0, weight = 0, fatal = false;
       const missing = [];
       selects().forEach((select) => {
         const row = select.closest("tr");
         if (select.value === "") { missing.push(select); return; }
         if (row) row.classList.remove("qa-unanswered");
-        if (select.value === "na") return;
-        const possible = parseInt(select.dataset.points, 10);
-        const points = parseInt(select.value, 10);
-        const w = (parseFloat(select.dataset.sectionWeight) * parseFloat(select.dataset.weight)) / sections[select.dataset.section];
-        earned += (w * points) / possible;
-        total += w;
-        if (points < possible && select.dataset.fatal === "1") fatal = true;
+        const part = JSON.parse(select.dataset.contributions)[select.value];
+        earned += part.earned;
+        weight += part.weight;
+        if (part.fails_fatal) fatal = true;
       });
       const count = selects().length;
       if (out) {
         if (missing.length) out.textContent = "— (" + missing.length + " of " + count + " unanswered)";
-        else out.textContent = total === 0 ? "—" : fatal ? "0.0 (fatal)" : ((earned / total) * 100).toFixed(1);
+        else out.textContent = weight === 0 ? "—" : fatal ? "0.0 (fatal)" : (earned / weight).toFixed(1);
       }
       if (summary && !summary.classList.contains("d-none")) {
         if (missing.length) summary.textContent = "Still unanswered: " + missing.map(label).join("; ") + ".";
