@@ -7,13 +7,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.lockout import LOCKED_MESSAGE, retry_after_seconds
-from accounts.models import Role, User
+from accounts.models import Role, User, linked_model
 from accounts.services import user_create
-from agents.models import Agent
 from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
 from bpo_portal.throttling import TokenRateThrottle
 from clients.models import Client
-from processes.models import Process
+
+# The agent record and the processes a login is linked to, through User's relations.
+Agent = linked_model("agent")
+Process = linked_model("assigned_processes")
 
 
 class UserSerializer(serializers.ModelSerializer):

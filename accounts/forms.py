@@ -1,11 +1,13 @@
 from django import forms
 
-from accounts.models import Role
+from accounts.models import Role, linked_model
 from accounts.scoping import OPS_MANAGER, effective_role, scope_q
 from accounts.services import ROLES_OPS_MAY_CREATE
-from agents.models import Agent
 from clients.models import Client
-from processes.models import Process
+
+# The agent record and the processes a login is linked to, through User's relations.
+Agent = linked_model("agent")
+Process = linked_model("assigned_processes")
 
 
 class UserCreateForm(forms.Form):

@@ -16,7 +16,9 @@ class Role(models.TextChoices):
 
 
 class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
-    pass
+    def get_by_natural_key(self, username):
+        # Sign-in (ModelBackend) looks the login up by username before anyone is known.
+        return self.unscoped("sign-in looks the login up by username").get(**{self.model.USERNAME_FIELD: username})
 
 
 class User(AbstractUser):
@@ -62,3 +64,12 @@ class User(AbstractUser):
 
     def get_role_display_name(self) -> str:
         return "Administrator" if self.is_superuser and self.role != Role.ADMIN else self.get_role_display()
+
+
+def linked_model(relation: str):
+    """The model at the other end of one of User's relations: `assigned_processes` →
+    processes.Process, `agent` → agents.Agent (its one-to-one to the login), `led_teams` →
+    agents.Team (its leader). Those models belong to apps above accounts, which declare or are
+    named by these relations; accounts reaches them through the relations, never by importing
+    them. Call it once the app registry is ready (forms, views, serializers: not at model loading)."""
+    return User._meta.get_field(relation).related_model

@@ -1,9 +1,16 @@
 """What the apps above `accounts` contribute to the pages it owns (the navigation and the home page).
 
 `accounts` is the lowest app: it knows no figures, work items or evaluations. The apps that own
-them register, in their AppConfig.ready(), a counter for the navigation (e.g. unread
-notifications) and the sections of each role's home page (a template partial of the owning app
-plus a function that builds its context). `accounts` renders whatever is registered, in order.
+them register:
+
+- their menu entries, in `<app>/navigation.py` (imported at start-up by AccountsConfig.ready,
+  like Django's admin.py): each entry names its URL, the capability that opens the page, and
+  where it goes (top level, or one of the groups accounts/navigation.py declares, by `order`);
+- in their AppConfig.ready(), a counter for the navigation (e.g. unread notifications) and the
+  sections of each role's home page (a template partial of the owning app plus a function that
+  builds its context).
+
+`accounts` renders whatever is registered, in order.
 """
 
 from __future__ import annotations
@@ -14,6 +21,39 @@ from dataclasses import dataclass
 # name → function(user) → int; shown as a badge in the navigation.
 _NAV_COUNTERS: dict[str, Callable] = {}
 _HOME_SECTIONS: dict[str, HomeSection] = {}
+_NAV_GROUPS: dict[str, NavGroup] = {}
+_NAV_ENTRIES: dict[str, NavEntry] = {}
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A dropdown of the menu (e.g. "Master data"), placed among the top-level entries by
+    `order`. Shown only when one of its entries is; with exactly one, as that entry."""
+
+    key: str
+    label: str
+    icon: str
+    order: int
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One entry of the menu.
+
+    `url_name`: the page (reversed when the menu is built); `capability`: the one the page needs,
+    so that a role never gets an entry it cannot open (ROLES.md); `roles`: None for every role
+    with the capability, or fewer, to keep the menu to what a role works with (an agent may open
+    their own agent page, but "Agents" is not in their menu); `group`: the key of a NavGroup, or
+    None for the top level; `order`: lower first, among the top level or within the group.
+    """
+
+    label: str
+    url_name: str
+    capability: str
+    icon: str
+    order: int
+    group: str | None = None
+    roles: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +72,31 @@ class HomeSection:
     context: Callable
     order: int = 100
     width: int = 12
+
+
+def register_nav_group(group: NavGroup) -> None:
+    """Register (or replace, by key) a group of the menu."""
+    _NAV_GROUPS[group.key] = group
+
+
+def register_nav_entry(entry: NavEntry) -> None:
+    """Register (or replace, by URL name) an entry of the menu."""
+    _NAV_ENTRIES[entry.url_name] = entry
+
+
+def navigation_tree() -> list[NavEntry | tuple[NavGroup, list[NavEntry]]]:
+    """The whole menu in order: top-level entries and (group, its entries) pairs. A group with no
+    entry registered is left out; an entry naming an unknown group is a mistake, refused."""
+    unknown = {entry.group for entry in _NAV_ENTRIES.values()} - set(_NAV_GROUPS) - {None}
+    if unknown:
+        raise KeyError(f"Menu entries name unregistered groups {sorted(unknown)}.")
+    members = {
+        key: sorted((e for e in _NAV_ENTRIES.values() if e.group == key), key=lambda e: (e.order, e.label))
+        for key in _NAV_GROUPS
+    }
+    nodes = [(entry.order, entry.label, entry) for entry in _NAV_ENTRIES.values() if entry.group is None]
+    nodes += [(group.order, group.label, (group, members[key])) for key, group in _NAV_GROUPS.items() if members[key]]
+    return [node for _, _, node in sorted(nodes, key=lambda n: (n[0], n[1]))]
 
 
 def register_nav_counter(name: str, counter: Callable) -> None:

@@ -3,16 +3,19 @@ from django.urls import reverse, reverse_lazy
 from django.views.generic import TemplateView
 
 from accounts.forms import UserCreateForm
-from accounts.models import User
+from accounts.models import User, linked_model
 from accounts.permissions import MANAGERS
 from accounts.registry import home_sections
 from accounts.scoping import AGENT, CLIENT, effective_role
 from accounts.selectors import user_list
 from accounts.services import user_create
-from agents.models import Agent, Team
 from bpo_portal.pages import ScopedCreateView, ScopedListView, ScopedMixin
 from clients.models import Client
-from processes.models import Process
+
+# The master data the home page counts and lists, through User's relations to it.
+Agent = linked_model("agent")
+Process = linked_model("assigned_processes")
+Team = linked_model("led_teams")
 
 
 class HomeView(ScopedMixin, TemplateView):

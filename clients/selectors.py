@@ -6,8 +6,8 @@ from clients.models import Client
 
 def client_list(*, user):
     """The clients `user` may see, with how many (visible) processes each has."""
-    from processes.models import Process
-
+    # processes.Process, through the relation it declares to its client (`client.processes`).
+    Process = Client._meta.get_field("processes").related_model
     visible_processes = Process.objects.filter(scope_q(Process, user)).values("pk")
     return (
         Client.objects.visible_to(user)

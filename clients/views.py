@@ -5,7 +5,6 @@ from clients.forms import ClientForm
 from clients.models import Client
 from clients.selectors import client_list
 from clients.services import client_create, client_update
-from processes.models import Process
 
 
 class ClientListView(ScopedListView):
@@ -29,9 +28,8 @@ class ClientDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["processes"] = (
-            self.scoped(Process).filter(client=self.object).prefetch_related("sla_targets").order_by("code")
-        )
+        processes = self.object.processes.visible_to(self.request.user)
+        context["processes"] = processes.prefetch_related("sla_targets").order_by("code")
         context["can_manage"] = self.can("clients.manage")
         context["can_manage_processes"] = self.can("processes.manage")
         return context

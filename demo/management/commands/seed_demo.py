@@ -1,3 +1,10 @@
+"""`manage.py seed_demo`: the whole demo, in one transaction, through each app's own builder.
+
+Master data (demo.master_data, with accounts' demo logins), ~90 days of generated interactions
+(processes.demo_interactions) through the normal import, today's work items (work.demo), the
+quality data (quality.demo), then the KPIs of everything marked and last month's client reports.
+"""
+
 import csv
 import shutil
 import tempfile
@@ -11,10 +18,15 @@ from django.db.models import Max
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD, demo_logins, seed_master_data
+from accounts.demo import DEMO_PASSWORD
+from demo.master_data import demo_logins, seed_master_data
 from processes.demo_interactions import COLUMNS, demo_interaction_rows
 from processes.imports import ImportFailed, import_csv
-from processes.models import Interaction
+from processes.models import Interaction, Process
+from quality import demo as quality_demo
+from reporting.tasks import recompute_marked_kpis
+from sla.reports.services import reports_demo_last_month, reports_root
+from work import demo as work_demo
 
 # Demo users have addresses at demo.invalid: the seeding's notifications (SLA alerts, new
 # evaluations) stay in the portal and are not mailed or printed over the login table.
@@ -54,9 +66,7 @@ class Command(BaseCommand):
         if not quiet_logins:
             self.stdout.write("")
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-            from quality.demo import DEMO_LOGINS as QUALITY_LOGINS
-
-            for username, role, note in [*demo_logins(), *QUALITY_LOGINS]:
+            for username, role, note in [*demo_logins(), *quality_demo.DEMO_LOGINS]:
                 self.stdout.write(f"  {username:<14} {role:<20} {note}")
 
     def _seed(self, *, days: int, scale: float, no_interactions: bool) -> None:
@@ -64,23 +74,15 @@ class Command(BaseCommand):
         self.stdout.write("Demo master data created." if created else "Demo master data already present.")
         if not no_interactions:
             self._interactions(days, scale)
-        from work.demo import seed_work_items
-
-        made = seed_work_items()
+        made = work_demo.seed_work_items()
         self.stdout.write(f"Demo work items: {made} created." if made else "Demo work items for today already present.")
-        from quality.demo import seed_quality
-
-        quality = seed_quality()
+        quality = quality_demo.seed_quality()
         self.stdout.write("Demo quality data created." if quality else "Demo quality data already present.")
         if not no_interactions:
             # The KPIs of everything seeded (imported days, completed work items, evaluations), now
             # rather than after the commit: last month's reports read them, and a report issued
             # before the evaluations would at once differ from the current figures.
-            from reporting.tasks import recompute_marked_kpis
-
             recompute_marked_kpis()
-            from reporting.reports.services import reports_demo_last_month
-
             made = reports_demo_last_month()
             self.stdout.write(f"Demo reports: {', '.join(made)}." if made else "Demo reports already present.")
 
@@ -165,8 +167,6 @@ class _TopUp:
 def _days_since_last_data(now) -> int:
     """Local days to regenerate so that every process's window (its local today back) starts on
     its last local day with data: at least 1."""
-    from processes.models import Process
-
     days = 1
     last_days = Interaction.objects.values("process_id").annotate(last=Max("local_date"))
     zones = dict(Process.objects.values_list("pk", "timezone"))
@@ -177,7 +177,5 @@ def _days_since_last_data(now) -> int:
 
 
 def _report_folders() -> set:
-    from reporting.reports.services import reports_root
-
     root = reports_root()
     return set(root.glob("*/*/v*")) if root.exists() else set()
