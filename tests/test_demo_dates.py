@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.db.models import F, Max
 from django.utils import timezone
 
-from accounts.demo import demo_logins
+from demo.master_data import demo_logins
 from clients.models import Client
 from processes.models import Interaction
 from quality.demo import DEMO_LOGINS as QUALITY_LOGINS

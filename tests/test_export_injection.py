@@ -287,7 +287,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Files that write CSV for the portal to read back, not for people to open: the import template
 # (codes, which start with a letter or digit, and generated ids; a "'" would change what imports)
 # and the demo seed's import files.
-INPUT_WRITERS = {"processes/imports.py", "accounts/management/commands/seed_demo.py"}
+INPUT_WRITERS = {"processes/imports.py", "demo/management/commands/seed_demo.py"}
 
 
 def test_every_csv_and_xlsx_writer_goes_through_the_export_helper():
