@@ -1,5 +1,6 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from accounts.scoping import ScopedQuerySet
 from bpo_portal.codes import CodedModelMixin, code_field, unique_code_ci
@@ -57,6 +58,4 @@ class Client(CodedModelMixin, models.Model):
         return f"{self.code} — {self.name}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("clients:detail", kwargs={"code": self.code})
