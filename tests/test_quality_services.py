@@ -228,11 +228,67 @@ def test_calibration_statistics_against_an_expert(alpha, qa):
     assert rows["qa2_alpha"] == (pytest.approx(12.0), 1)
 
 
-def test_calibration_is_blind_until_closed(alpha, qa):
+def test_calibration_is_blind_until_closed(client, alpha, qa):
     session = qa.calibration
     assert session.is_open
     with pytest.raises(ValidationError):
         services.calibration_close(actor=alpha.qa, session=session)  # fewer than two entries
+
+    # Blind (quality/services.py, the detail page in quality/views.py): while a session is open a
+    # participant sees only their own entry, never another's score or answers, the expert's
+    # included, nor the agreement statistics; everything is revealed when it closes, and from
+    # then on nobody can score it any more.
+    expert = UserFactory(username="qa3_alpha", role=Role.QA_ANALYST)
+    expert.assigned_processes.set([alpha.process])
+    session = services.calibration_create(
+        actor=alpha.qa, interaction=qa.interaction, title="Blind", participants=[alpha.qa, qa.reviewer], expert=expert
+    )
+    criteria = [c.pk for c in session.scorecard.criteria()]
+    answers = {
+        expert: [1, 1, 3, None, 1],  # (5 + 10 + 18 + 20) ÷ 70 = 75.7
+        qa.reviewer: [2, 1, 3, 1, 1],  # 88.0
+    }
+    services.calibration_submit(
+        actor=expert, session=session, answers=dict(zip(criteria, answers[expert], strict=True))
+    )
+
+    def page(user):
+        client.force_login(user)
+        response = client.get(session.get_absolute_url())
+        assert response.status_code == 200
+        return response, response.content.decode()
+
+    def assert_blind(response, html, who):
+        assert "stats" not in response.context, who
+        assert 'data-testid="deviations"' not in html and 'data-testid="agreement"' not in html, who
+        assert "75.7" not in html, f"{who} sees the expert's score"
+
+    # Before scoring: an empty form (nothing taken from the expert's entry), no one else's results.
+    response, html = page(qa.reviewer)
+    assert "Your blind scoring" in html
+    assert html.count('<option value="" selected>— score —</option>') == len(criteria)
+    assert_blind(response, html, "the reviewer before scoring")
+    # After scoring: their own score only.
+    reviewer_answers = dict(zip(criteria, answers[qa.reviewer], strict=True))
+    services.calibration_submit(actor=qa.reviewer, session=session, answers=reviewer_answers)
+    response, html = page(qa.reviewer)
+    assert "You scored 88.0" in html and "Your blind scoring" not in html
+    assert_blind(response, html, "the reviewer after scoring")
+    # The expert does not see the reviewer's score either; the one who has not scored sees neither.
+    response, html = page(expert)
+    assert "You scored 75.7" in html and "88.0" not in html
+    assert "stats" not in response.context and 'data-testid="deviations"' not in html
+    response, html = page(alpha.qa)
+    assert "Your blind scoring" in html and "88.0" not in html
+    assert_blind(response, html, "the participant who has not scored")
+
+    services.calibration_close(actor=alpha.qa, session=session)
+    response, html = page(qa.reviewer)
+    assert response.context["stats"].reference_is_expert
+    assert 'data-testid="deviations"' in html and 'data-testid="agreement"' in html
+    assert "75.7" in html and "88.0" in html
+    with pytest.raises(ValidationError, match="closed"):
+        services.calibration_submit(actor=alpha.qa, session=session, answers=reviewer_answers)
 
 
 # --- sampling and coaching -------------------------------------------------------------------------

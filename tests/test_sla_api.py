@@ -137,8 +137,16 @@ def test_other_tenants_client_or_process_is_404(alpha, bravo):
     assert api.get("/api/v1/sla/", {"client": "BRAVO", "month": MONTH}).status_code == 404
     assert api.get("/api/v1/sla/", {"process": "BRAVO-VOICE", "month": MONTH}).status_code == 404
     assert api.get("/api/v1/sla/", {"client": "NOPE", "month": MONTH}).status_code == 404
-    results = _results(api.get("/api/v1/sla/", {"month": MONTH}))
+    response = api.get("/api/v1/sla/", {"month": MONTH})
+    results = _results(response)
+    # Each tenant has one target (its voice process's service level, tests/conftest.py): the
+    # client user's unscoped list holds exactly ALPHA's, so the check below is not vacuous.
+    assert len(response.json()["results"]) == 1, response.json()
+    assert set(results) == {(alpha.process.code, "service_level")}
     assert all(p.startswith("ALPHA") for p, _ in results)
+    # BRAVO's target exists (its own client user sees it) and is not in ALPHA's list.
+    bravo_results = _results(api_as(bravo.client_user).get("/api/v1/sla/", {"month": MONTH}))
+    assert set(bravo_results) == {(bravo.process.code, "service_level")}
 
 
 def test_agents_may_not_read_sla_status(alpha):
