@@ -11,14 +11,24 @@ Any other model declares `scope_via`, the path of its foreign key to a core mode
 it may narrow that further with a `scope_extra(user, role)` classmethod returning a Q (e.g. an
 agent sees only their own interactions). A model with neither is refused loudly rather than
 shown unfiltered.
+
+Forgetting to scope is loud: inside a request, a `ScopedQuerySet` evaluated without
+`.visible_to(user)` (or a `scope_q` of its model given to `filter`), outside a related manager
+and outside a deliberate `.unscoped("why")` / `cross_tenant("why")` raises `TenancyError`
+(`accounts.tenancy`, which explains the design).
 """
 
 from __future__ import annotations
+
+import builtins
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q
+
+from accounts import tenancy
+from accounts.tenancy import TenancyError, cross_tenant  # noqa: F401 - re-exported for callers
 
 ADMIN = "admin"
 OPS_MANAGER = "ops_manager"
@@ -35,10 +45,136 @@ def effective_role(user) -> str | None:
     return ADMIN if user.is_superuser else user.role
 
 
+class ScopeQ(Q):
+    """The Q returned by `scope_q`, which knows the model it scopes. Given as it is to
+    `ScopedQuerySet.filter` on that model, it marks the queryset as scoped for the tenancy guard.
+    (Combining it with other Qs gives a plain Q again: the guard cannot tell an `&` that narrows
+    from an `|` that widens, so only the Q itself counts.)"""
+
+    model = None
+
+    @classmethod
+    def of(cls, q: Q, model) -> ScopeQ:
+        scoped = cls.create(children=list(q.children), connector=q.connector, negated=q.negated)
+        scoped.model = model
+        return scoped
+
+    def scopes(self, model) -> bool:
+        return self.model is not None and self.model._meta.concrete_model is model._meta.concrete_model
+
+
 class ScopedQuerySet(models.QuerySet):
+    """The queryset of every client-data model: `visible_to(user)` scopes it; evaluated inside a
+    request without a scope it raises `TenancyError` (accounts/tenancy.py).
+
+    `_tenant_scope` says how the rows were narrowed: None (not at all), "scope" (visible_to or a
+    scope_q filter), "unscoped: <reason>" (deliberately wider), or False (scoped rows widened by
+    `|` with rows that are not: not scoped, whatever it came from)."""
+
+    _tenant_scope = None
+
     def visible_to(self, user) -> models.QuerySet:
         """The rows of this queryset that `user` may see (none for anonymous users)."""
         return self.filter(scope_q(self.model, user))
+
+    def unscoped(self, reason: str) -> models.QuerySet:
+        """This queryset, read deliberately across tenants: `reason` says why (it is required)."""
+        clone = self._chain()
+        clone._tenant_scope = f"unscoped: {tenancy._checked_reason(reason)}"
+        return clone
+
+    # --- the guard --------------------------------------------------------------------------
+
+    def _tenant_scoped(self) -> bool:
+        if self._tenant_scope is False:
+            return False
+        # A related manager (obj.related.all(), a prefetch) hints the object it belongs to.
+        return bool(self._tenant_scope) or "instance" in self._hints or self.query.is_empty()
+
+    def _guard(self, operation: str) -> None:
+        if tenancy.guard_active() and not self._tenant_scoped():
+            raise tenancy.unscoped_read_error(self.model, operation)
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._tenant_scope = self._tenant_scope
+        return clone
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        clone = super()._filter_or_exclude(negate, args, kwargs)
+        scoped = not negate and any(isinstance(arg, ScopeQ) and arg.scopes(self.model) for arg in args)
+        if scoped and clone._tenant_scope is not False:
+            clone._tenant_scope = "scope"
+        return clone
+
+    def _widened(self, combined, *others):
+        """`combined` of self and others by union: scoped only when every part is."""
+        if combined is not self and not (self._tenant_scoped() and all(o._tenant_scoped() for o in others)):
+            combined._tenant_scope = False
+        return combined
+
+    def __or__(self, other):
+        return self._widened(super().__or__(other), other)
+
+    def __xor__(self, other):
+        return self._widened(super().__xor__(other), other)
+
+    def __and__(self, other):
+        combined = super().__and__(other)
+        if combined is not other and not self._tenant_scoped() and other._tenant_scoped():
+            combined._tenant_scope = "scope"  # narrowed by the scoped side
+        return combined
+
+    def _combinator_query(self, combinator, *other_qs, all=False):
+        combined = super()._combinator_query(combinator, *other_qs, all=all)
+        others = [o._tenant_scoped() if isinstance(o, ScopedQuerySet) else False for o in other_qs]
+        if combinator == "union":
+            scoped = self._tenant_scoped() and builtins.all(others)
+        elif combinator == "intersection":
+            scoped = self._tenant_scoped() or builtins.any(others)
+        else:  # difference: the rows of self
+            scoped = self._tenant_scoped()
+        combined._tenant_scope = "scope" if scoped else False
+        return combined
+
+    def _fetch_all(self):
+        if self._result_cache is None:
+            self._guard("fetch")
+        super()._fetch_all()
+
+    def iterator(self, *args, **kwargs):
+        self._guard("iterator")
+        return super().iterator(*args, **kwargs)
+
+    def count(self):
+        if self._result_cache is None:
+            self._guard("count")
+        return super().count()
+
+    def exists(self):
+        if self._result_cache is None:
+            self._guard("exists")
+        return super().exists()
+
+    def aggregate(self, *args, **kwargs):
+        self._guard("aggregate")
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs):
+        self._guard("update")
+        return super().update(**kwargs)
+
+    def _update(self, values):
+        self._guard("update")
+        return super()._update(values)
+
+    def delete(self):
+        self._guard("delete")
+        return super().delete()
+
+    def explain(self, **options):
+        self._guard("explain")
+        return super().explain(**options)
 
 
 _EVERYTHING = Q()
@@ -151,8 +287,16 @@ _CORE_RULES = {
 }
 
 
-def scope_q(model, user) -> Q:
-    """A Q object selecting the rows of `model` that `user` may see."""
+def scope_q(model, user) -> ScopeQ:
+    """A Q object selecting the rows of `model` that `user` may see. Given to `filter` on `model`
+    as it is, it also tells the tenancy guard the queryset is scoped."""
+    # The rules read assignments (an operations manager's clients) of users in other tenants'
+    # terms: that is what they are for.
+    with cross_tenant("the scoping rules read the assignments that define a scope"):
+        return ScopeQ.of(_scope_q(model, user), model)
+
+
+def _scope_q(model, user) -> Q:
     role = effective_role(user)
     if role is None:
         return _NOTHING
@@ -177,7 +321,7 @@ def _via_q(model, user) -> Q:
     target = model._meta.get_field(path.split("__")[0]).related_model
     for part in path.split("__")[1:]:
         target = target._meta.get_field(part).related_model
-    inner = scope_q(target, user)
+    inner = _scope_q(target, user)
     if inner == _EVERYTHING:
         return _EVERYTHING
     return Q(**{f"{path}__in": target.objects.filter(inner).values("pk")})
@@ -197,7 +341,7 @@ def visible_pks(model, user, cache: dict | None = None) -> frozenset | None:
     key = (model._meta.label_lower, getattr(user, "pk", None))
     if cache is not None and key in cache:
         return cache[key]
-    q = scope_q(model, user)
+    q = _scope_q(model, user)
     pks = None if q == _EVERYTHING else frozenset(model._base_manager.filter(q).values_list("pk", flat=True))
     if cache is not None:
         cache[key] = pks

@@ -124,7 +124,7 @@ def seed_client(code: str, interactions: int, seed: int = 1):
 
 
 def bench_one(runs: int = 3) -> dict:
-    from reporting.reports.services import report_generate
+    from sla.reports.services import report_generate
 
     client, offered, rows = seed_client("BENCHONE", 500_000)
     times = []
@@ -144,8 +144,8 @@ def bench_one(runs: int = 3) -> dict:
 
 
 def _parts(client) -> dict:
-    from reporting.reports import render
-    from reporting.reports.data import report_data_build
+    from sla.reports import render
+    from sla.reports.data import report_data_build
 
     result = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -164,7 +164,7 @@ def bench_fleet(clients: int = 50, workers: int = 2) -> dict:
     from celery import Celery
     from django.db import connection
 
-    from reporting.models import Report
+    from sla.models import Report
 
     codes = [f"FLEET{i:02d}" for i in range(clients)]
     seeded = [seed_client(code, 100_000, seed=i) for i, code in enumerate(codes)]

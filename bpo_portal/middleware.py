@@ -1,10 +1,12 @@
-"""Request-level guards: hostile input refused before any view runs, and security headers."""
+"""Request-level guards: hostile input refused before any view runs, the tenancy guard on for
+every request, and security headers."""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from accounts.tenancy import cross_tenant, tenancy_guard
 from bpo_portal.parsing import unstorable_character
 
 
@@ -81,6 +83,27 @@ class HostileInputMiddleware:
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         retry = None if unstorable_character(request.path) else request.path
         return render(request, "bad_input.html", {"message": message, "retry": retry}, status=400)
+
+
+class TenancyGuardMiddleware:
+    """Inside a request, client data read without the caller's scope raises `TenancyError`
+    (accounts/tenancy.py explains the guard). Placed right after AuthenticationMiddleware, so that
+    everything after it (other middleware, views, templates, context processors) runs guarded.
+
+    The signed-in user is looked up from the session first, outside the guard: that lookup is
+    what the scope is computed from (`request.user` is otherwise resolved lazily, on first use).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None:
+            with cross_tenant("the signed-in user is looked up from the session: the scope starts from it"):
+                user.is_authenticated  # noqa: B018 - resolves the lazy user now
+        with tenancy_guard():
+            return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "agents",
     "quality",
     "reporting",
+    "sla",
+    "dashboards",
     "work",
     "demo",
 ]
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The tenancy guard (bpo_portal.middleware.TenancyGuardMiddleware, accounts/tenancy.py) is
+    # not switched on yet: pages still read client data outside a scope (issue 15, item 5).
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before any view or CSRF check reads a parameter: NUL bytes, oversize bodies -> 400 (JSON on
     # /api/, a page with the menu elsewhere, hence after the session, user and messages).
@@ -300,8 +304,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     # on the 1st (each client's time zone), catching up for REPORTS_CATCH_UP_DAYS days.
     "monthly-client-reports": {"task": "reporting.generate_due_reports", "schedule": crontab(minute=5)},
 }
-# Task modules outside the apps (the apps' own tasks.py are found by autodiscovery).
-CELERY_IMPORTS = ["bpo_portal.tasks", "reporting.report_tasks"]
 
 # --- Monthly reports ------------------------------------------------------------------------------
 REPORTS_HOUR = env_int("REPORTS_HOUR", 6, minimum=0)

@@ -1,4 +1,5 @@
-"""Project-wide tasks, and the one way the portal queues a task after a write.
+"""The one way the portal queues a task after a write (the project-wide task, the worker's
+health check, is in bpo_portal/celery.py).
 
 `enqueue_on_commit(task, ...)` queues a fire-and-forget task once the current transaction commits;
 `enqueue_safely` publishes it right away. Neither ever fails the write that asked for it: the
@@ -19,10 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 
-from celery import shared_task
 from django.db import transaction
-
-from bpo_portal.health import health_status
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +96,3 @@ def _record(task, reason: str) -> None:
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Queue the task once the current transaction commits (right away outside one)."""
     transaction.on_commit(partial(enqueue_safely, task, *args, **kwargs))
-
-
-@shared_task(name="bpo_portal.health_check")
-def health_check() -> dict:
-    """Report that a worker is alive and can reach the database (used by monitoring and CI)."""
-    return health_status()

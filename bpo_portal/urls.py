@@ -14,8 +14,8 @@ from clients.api import ClientViewSet
 from processes.api import InteractionBulkView, InteractionViewSet, ProcessViewSet
 from quality.api import EvaluationViewSet, ScorecardViewSet
 from reporting.api import KpiView
-from reporting.api_reports import ReportFileView, ReportViewSet, SlaView
-from reporting.models import REPORT_FORMATS
+from sla.api import ReportFileView, ReportViewSet, SlaView
+from sla.models import REPORT_FORMATS
 from work.api import WorkItemViewSet
 
 register_converter(CodeConverter, "code")
@@ -48,8 +48,8 @@ urlpatterns = [
     path("processes/", include("processes.urls")),
     path("work/", include("work.urls")),
     path("quality/", include("quality.urls")),
-    path("dashboard/", include("reporting.urls")),
-    path("reports/", include("reporting.report_urls")),
+    path("dashboard/", include("dashboards.urls")),
+    path("reports/", include("sla.urls")),
     path("", include("agents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

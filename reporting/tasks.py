@@ -4,20 +4,17 @@ from datetime import date
 
 from celery import shared_task
 
-from bpo_portal.tasks import enqueue_on_commit
 from processes.models import Process
-from reporting import engine
+from reporting import engine, hooks
 
 
 @shared_task(name="reporting.recompute_marked_kpis", acks_late=True)
 def recompute_marked_kpis(process_ids=None) -> dict:
-    """Recompute the marked (process, day) pairs (all, or of these processes), then check the
-    SLA targets for breach alerts once that is committed."""
+    """Recompute the marked (process, day) pairs (all, or of these processes), then run the
+    after-recompute hooks (reporting.hooks: the SLA alert check queued on commit)."""
     result = engine.recompute_marked(process_ids)
-    from reporting.report_tasks import evaluate_sla_alerts
-
     if not isinstance(result, dict) or result.get("processes", 1):
-        enqueue_on_commit(evaluate_sla_alerts)
+        hooks.recomputed(result)
     return result
 
 

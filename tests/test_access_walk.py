@@ -39,7 +39,7 @@ PUBLIC = {
 ACTORS = ["client_user", "agent_user", "team_leader", "qa", "ops"]
 
 # Routes whose GET sends each role on to its own page (which is walked in its own right).
-REDIRECTING = {"reporting:mine": "the 'Dashboard' entry: each role's starting dashboard"}
+REDIRECTING = {"dashboards:mine": "the 'Dashboard' entry: each role's starting dashboard"}
 
 
 def _walk(patterns, prefix="", namespace=None):
@@ -112,7 +112,7 @@ def _report(tenant):
     if getattr(tenant, "report", None) is None:
         from datetime import date
 
-        from reporting.reports.services import report_generate
+        from sla.reports.services import report_generate
 
         tenant.report = report_generate(client=tenant.client, month=date(2026, 10, 1), notify=False).report
     return tenant.report
@@ -149,7 +149,7 @@ def _object_for(model, tenant):
         return _work_item(tenant)
     if label in _QUALITY_OBJECTS:
         return getattr(_quality(tenant), _QUALITY_OBJECTS[label])
-    if label == "reporting.report":
+    if label == "sla.report":
         return _report(tenant)
     return {
         "clients.client": tenant.client,
@@ -337,7 +337,7 @@ def test_outsider_gets_403_or_404_and_never_sees_the_other_tenant(client, actor,
 
 # Extra GETs of a route in the walk of one's own objects: its file exports.
 EXPORTS = {
-    "reporting:interactions": ["?format=csv"],
+    "dashboards:interactions": ["?format=csv"],
     "work:changes": ["?export=csv"],
 }
 

@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards.filters import resolve
 from processes.models import SLATarget
-from reporting import sla
-from reporting.filters import resolve
 from reporting.models import DailyKpi
+from sla import compliance as sla
 from tests.conftest import api_as
 from tests.factories import AgentFactory, ProcessFactory, UserFactory
 from tests.kpi_helpers import load, row
@@ -194,9 +194,9 @@ def test_period_presets():
 def test_overview_is_for_managers_only(client, alpha, bravo):
     for user in (alpha.team_leader, alpha.qa, alpha.agent_user, alpha.client_user):
         client.force_login(user)
-        assert client.get(reverse("reporting:overview")).status_code == 403
+        assert client.get(reverse("dashboards:overview")).status_code == 403
     client.force_login(alpha.ops)
-    response = client.get(reverse("reporting:overview"), PERIOD)
+    response = client.get(reverse("dashboards:overview"), PERIOD)
     assert response.status_code == 200
     codes = [r.process.code for r in response.context["rows"]]
     assert sorted(codes) == ["ALPHA-CHAT", "ALPHA-VOICE"]
@@ -209,7 +209,7 @@ def test_overview_puts_the_worst_process_first(client, alpha):
     SLATarget.objects.create(process=alpha.process2, metric="service_level", comparator=">=", target=0)
     client.force_login(alpha.ops)
     response = client.get(
-        reverse("reporting:overview"), {"period": "custom", "start": "2026-10-01", "end": "2026-10-31"}
+        reverse("dashboards:overview"), {"period": "custom", "start": "2026-10-01", "end": "2026-10-31"}
     )
     rows = response.context["rows"]
     assert [r.process.code for r in rows][0] == "ALPHA-VOICE"
@@ -220,7 +220,7 @@ def test_overview_puts_the_worst_process_first(client, alpha):
 def test_figures_on_the_process_page_equal_the_api(client, alpha):
     _october(alpha)
     client.force_login(alpha.ops)
-    response = client.get(reverse("reporting:process", args=["ALPHA-VOICE"]), PERIOD)
+    response = client.get(reverse("dashboards:process", args=["ALPHA-VOICE"]), PERIOD)
     assert response.status_code == 200
     page = response.context["figures"].values
     api = api_as(alpha.ops).get(
@@ -237,18 +237,18 @@ def test_figures_on_the_process_page_equal_the_api(client, alpha):
 def test_drill_down_totals_equal_the_figure_clicked(client, alpha):
     _october(alpha)
     client.force_login(alpha.ops)
-    process_page = client.get(reverse("reporting:process", args=["ALPHA-VOICE"]), PERIOD).context
+    process_page = client.get(reverse("dashboards:process", args=["ALPHA-VOICE"]), PERIOD).context
     for scope in ({"process": "ALPHA-VOICE"}, {"team": alpha.team.code}, {"agent": alpha.agent.code}):
-        drill = client.get(reverse("reporting:interactions"), {**PERIOD, **scope})
+        drill = client.get(reverse("dashboards:interactions"), {**PERIOD, **scope})
         assert drill.status_code == 200
         totals = drill.context["totals"].values
         if "process" in scope:
             parent = process_page["figures"].values
         elif "team" in scope:
-            team_page = client.get(reverse("reporting:team", args=[alpha.team.code]), PERIOD).context
+            team_page = client.get(reverse("dashboards:team", args=[alpha.team.code]), PERIOD).context
             parent = team_page["team_total"].values
         else:
-            agent_page = client.get(reverse("reporting:agent", args=[alpha.agent.code]), PERIOD).context
+            agent_page = client.get(reverse("dashboards:agent", args=[alpha.agent.code]), PERIOD).context
             parent = agent_page["mine"].values
         for name in ("offered", "handled", "aht", "asa", "service_level", "abandon_rate", "fcr", "csat"):
             assert totals[name] == pytest.approx(parent[name]) if parent[name] is not None else totals[name] is None, (
@@ -256,17 +256,17 @@ def test_drill_down_totals_equal_the_figure_clicked(client, alpha):
                 name,
             )
     # The process page's tiles link to the list for the same filter.
-    assert process_page["drill_link"].startswith(reverse("reporting:interactions") + "?")
+    assert process_page["drill_link"].startswith(reverse("dashboards:interactions") + "?")
     assert "process=ALPHA-VOICE" in process_page["drill_link"]
 
 
 def test_interaction_list_outcome_filter_and_csv_export(client, alpha):
     _october(alpha)
     client.force_login(alpha.ops)
-    drill = client.get(reverse("reporting:interactions"), {**PERIOD, "process": "ALPHA-VOICE", "outcome": "abandoned"})
+    drill = client.get(reverse("dashboards:interactions"), {**PERIOD, "process": "ALPHA-VOICE", "outcome": "abandoned"})
     assert [i.external_id for i in drill.context["page_obj"].object_list] == ["o4"]
     assert drill.context["totals"].values["offered"] == 5  # totals stay over the whole filter
-    export = client.get(reverse("reporting:interactions"), {**PERIOD, "process": "ALPHA-VOICE", "format": "csv"})
+    export = client.get(reverse("dashboards:interactions"), {**PERIOD, "process": "ALPHA-VOICE", "format": "csv"})
     assert export["Content-Type"].startswith("text/csv")
     lines = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
     assert [r["external_id"] for r in lines] == ["o1", "o2", "o3", "o4", "o5"]
@@ -275,41 +275,41 @@ def test_interaction_list_outcome_filter_and_csv_export(client, alpha):
 
 def test_interaction_list_of_another_tenant_is_not_found(client, alpha, bravo):
     client.force_login(alpha.ops)
-    assert client.get(reverse("reporting:interactions"), {"process": "BRAVO-VOICE"}).status_code == 404
+    assert client.get(reverse("dashboards:interactions"), {"process": "BRAVO-VOICE"}).status_code == 404
     client.force_login(alpha.client_user)
-    assert client.get(reverse("reporting:interactions"), {"process": "ALPHA-VOICE"}).status_code == 403
+    assert client.get(reverse("dashboards:interactions"), {"process": "ALPHA-VOICE"}).status_code == 403
 
 
 def test_client_user_sees_their_portal_and_no_agent_names_unless_allowed(client, alpha, bravo):
     _october(alpha)
     client.force_login(alpha.client_user)
-    portal = client.get(reverse("reporting:portal"), PERIOD)
+    portal = client.get(reverse("dashboards:portal"), PERIOD)
     assert portal.status_code == 200
     text = portal.content.decode()
     assert "ALPHA-VOICE" in text and "BRAVO" not in text
     assert "Preview" not in text
     # ?client= is ignored for client users: always their own client.
-    assert "BRAVO" not in client.get(reverse("reporting:portal"), {"client": "BRAVO"}).content.decode()
-    page = client.get(reverse("reporting:process", args=["ALPHA-VOICE"]), PERIOD)
+    assert "BRAVO" not in client.get(reverse("dashboards:portal"), {"client": "BRAVO"}).content.decode()
+    page = client.get(reverse("dashboards:process", args=["ALPHA-VOICE"]), PERIOD)
     assert page.status_code == 200
     assert alpha.agent.name not in page.content.decode()
     assert alpha.team.name not in page.content.decode()
-    assert client.get(reverse("reporting:process", args=["BRAVO-VOICE"])).status_code == 404
-    for name in ("reporting:team", "reporting:agent"):
+    assert client.get(reverse("dashboards:process", args=["BRAVO-VOICE"])).status_code == 404
+    for name in ("dashboards:team", "dashboards:agent"):
         code = alpha.team.code if name.endswith("team") else alpha.agent.code
         assert client.get(reverse(name, args=[code])).status_code == 403
     alpha.client.show_agent_names = True
     alpha.client.save()
-    page = client.get(reverse("reporting:process", args=["ALPHA-VOICE"]), PERIOD)
+    page = client.get(reverse("dashboards:process", args=["ALPHA-VOICE"]), PERIOD)
     assert alpha.agent.name in page.content.decode()
 
 
 def test_ops_manager_previews_a_client_portal(client, alpha, bravo):
     client.force_login(alpha.ops)
-    response = client.get(reverse("reporting:portal"), {"client": "ALPHA"})
+    response = client.get(reverse("dashboards:portal"), {"client": "ALPHA"})
     assert response.status_code == 200 and "Preview" in response.content.decode()
     # An unassigned client is simply not offered: the first visible one is shown instead.
-    assert "BRAVO" not in client.get(reverse("reporting:portal"), {"client": "BRAVO"}).content.decode()
+    assert "BRAVO" not in client.get(reverse("dashboards:portal"), {"client": "BRAVO"}).content.decode()
 
 
 def test_team_leader_sees_their_team_with_outliers(client, alpha, bravo):
@@ -326,33 +326,33 @@ def test_team_leader_sees_their_team_with_outliers(client, alpha, bravo):
             )  # fmt: skip
     load(rows)
     client.force_login(alpha.team_leader)
-    response = client.get(reverse("reporting:team", args=[alpha.team.code]), PERIOD)
+    response = client.get(reverse("dashboards:team", args=[alpha.team.code]), PERIOD)
     assert response.status_code == 200
     agents = {r["agent"].code: r for r in response.context["agent_rows"]}
     assert agents["A0099"]["flags"] == ["aht"]
     assert agents[alpha.agent.code]["flags"] == []
     assert response.context["agent_rows"][0]["agent"].code == "A0099"  # outliers first
-    assert client.get(reverse("reporting:team", args=[bravo.team.code])).status_code == 404
+    assert client.get(reverse("dashboards:team", args=[bravo.team.code])).status_code == 404
     # The team leader's "Dashboard" entry lands on their team.
-    assert client.get(reverse("reporting:mine"))["Location"] == reverse("reporting:team", args=[alpha.team.code])
+    assert client.get(reverse("dashboards:mine"))["Location"] == reverse("dashboards:team", args=[alpha.team.code])
 
 
 def test_agent_sees_their_own_page_only(client, alpha):
     other = AgentFactory(code="A0042", team=alpha.team, processes=[alpha.process])
     _october(alpha)
     client.force_login(alpha.agent_user)
-    assert client.get(reverse("reporting:mine"))["Location"] == reverse("reporting:agent", args=[alpha.agent.code])
-    response = client.get(reverse("reporting:agent", args=[alpha.agent.code]), PERIOD)
+    assert client.get(reverse("dashboards:mine"))["Location"] == reverse("dashboards:agent", args=[alpha.agent.code])
+    response = client.get(reverse("dashboards:agent", args=[alpha.agent.code]), PERIOD)
     assert response.status_code == 200 and response.context["is_self"]
     assert response.context["mine"].components["handled"] == 3
-    assert client.get(reverse("reporting:agent", args=[other.code])).status_code == 404
-    assert client.get(reverse("reporting:process", args=["ALPHA-VOICE"])).status_code == 403
+    assert client.get(reverse("dashboards:agent", args=[other.code])).status_code == 404
+    assert client.get(reverse("dashboards:process", args=["ALPHA-VOICE"])).status_code == 403
 
 
 def test_bad_filter_says_so_and_falls_back_to_this_month(client, alpha):
     client.force_login(alpha.ops)
     response = client.get(
-        reverse("reporting:overview"), {"period": "custom", "start": "2026-10-31", "end": "2026-10-01"}
+        reverse("dashboards:overview"), {"period": "custom", "start": "2026-10-31", "end": "2026-10-01"}
     )
     assert response.status_code == 200
     assert response.context["period"].preset == "this_month"
@@ -371,7 +371,7 @@ def test_intraday_profile_uses_local_hours_across_offsets_and_dst(client, alpha,
         row("k2", "2026-10-02T10:59:59+05:30", process="ALPHA-VOICE", abandoned=True, ended_at="2026-10-02T11:00:30+05:30"),
     ]  # fmt: skip
     load(rows)
-    from reporting.dashboards import intraday_profile
+    from dashboards.selectors import intraday_profile
 
     ny_profile = {h["hour"]: h["figures"]["offered"] for h in intraday_profile(ny, date(2026, 11, 1), user=admin_user)}
     assert ny_profile[1] == 2 and ny_profile[23] == 1 and sum(ny_profile.values()) == 3
@@ -386,7 +386,7 @@ def test_sla_table_on_the_process_page_says_what_is_needed(client, alpha):
     today = timezone.now().astimezone(ZoneInfo(process.timezone)).date()
     _day_row(process, today, 100, 60, 100)
     client.force_login(alpha.ops)
-    response = client.get(reverse("reporting:process", args=[process.code]))
+    response = client.get(reverse("dashboards:process", args=[process.code]))
     month = response.context["month"]
     assert month.is_current
     (t,) = [t for t in month.targets if t.metric == "service_level"]
@@ -408,10 +408,10 @@ def test_numbers_are_readable(client, alpha):
 def test_navigation_dashboard_entry_for_every_role(client, alpha):
     for user in (alpha.ops, alpha.team_leader, alpha.qa, alpha.agent_user, alpha.client_user):
         client.force_login(user)
-        response = client.get(reverse("reporting:mine"), follow=True)
+        response = client.get(reverse("dashboards:mine"), follow=True)
         assert response.status_code == 200, user.username
     client.force_login(UserFactory(username="lonely_qa", role="qa_analyst"))
-    assert client.get(reverse("reporting:mine"))["Location"] == reverse("home")
+    assert client.get(reverse("dashboards:mine"))["Location"] == reverse("home")
 
 
 def test_overview_team_and_agent_figures_equal_the_api(client, alpha):
@@ -419,12 +419,12 @@ def test_overview_team_and_agent_figures_equal_the_api(client, alpha):
     api = api_as(alpha.ops)
     window = {"start": "2026-10-01", "end": "2026-10-31"}
     client.force_login(alpha.ops)
-    rows = {r.process.code: r for r in client.get(reverse("reporting:overview"), PERIOD).context["rows"]}
+    rows = {r.process.code: r for r in client.get(reverse("dashboards:overview"), PERIOD).context["rows"]}
     by_process = {
         r["process"]: r for r in api.get("/api/v1/kpis/", {**window, "group_by": "process"}).json()["results"]
     }
-    team_page = client.get(reverse("reporting:team", args=[alpha.team.code]), PERIOD).context["team_total"]
-    agent_page = client.get(reverse("reporting:agent", args=[alpha.agent.code]), PERIOD).context["mine"]
+    team_page = client.get(reverse("dashboards:team", args=[alpha.team.code]), PERIOD).context["team_total"]
+    agent_page = client.get(reverse("dashboards:agent", args=[alpha.agent.code]), PERIOD).context["mine"]
     (team_api,) = api.get("/api/v1/kpis/", {**window, "team": alpha.team.code, "group_by": "total"}).json()["results"]
     (agent_api,) = api.get("/api/v1/kpis/", {**window, "agent": alpha.agent.code, "group_by": "total"}).json()[
         "results"
@@ -442,11 +442,11 @@ def test_overview_team_and_agent_figures_equal_the_api(client, alpha):
 def test_presets_resolve_on_each_process_local_day(alpha):
     from unittest import mock
 
-    from reporting.filters import period_from
+    from dashboards.filters import period_from
 
     # 22:30 UTC on 30 Nov is already 1 Dec in Kolkata.
     moment = datetime(2026, 11, 30, 22, 30, tzinfo=ZoneInfo("UTC"))
-    with mock.patch("reporting.filters.timezone.now", return_value=moment):
+    with mock.patch("dashboards.filters.timezone.now", return_value=moment):
         period, _ = period_from({"period": "today"}, tz="UTC")
         assert (period.start, period.end) == (date(2026, 11, 30),) * 2
         kolkata = period.for_tz("Asia/Kolkata")
@@ -457,7 +457,7 @@ def test_presets_resolve_on_each_process_local_day(alpha):
 def test_agent_drill_down_counts_only_their_own_interactions(client, alpha):
     _october(alpha)
     client.force_login(alpha.agent_user)
-    drill = client.get(reverse("reporting:interactions"), PERIOD)
+    drill = client.get(reverse("dashboards:interactions"), PERIOD)
     assert drill.status_code == 200
     totals = drill.context["totals"]
     assert (totals.rows, totals.values["handled"]) == (3, 3)  # o1, o2, o5: not the abandons

@@ -13,7 +13,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from reporting.dashboards import TREND_MIN_DAYS
+from dashboards.selectors import TREND_MIN_DAYS
 from tests.kpi_helpers import load, row
 
 pytestmark = pytest.mark.django_db
@@ -74,11 +74,11 @@ def test_default_trend_charts_cover_the_last_30_days_early_in_a_month(alpha, mom
     with time_machine.travel(moment, tick=False):
         _seed(alpha, today)
         pages = {
-            "process": (alpha.ops, reverse("reporting:process", args=[alpha.process.code])),
-            "client": (alpha.ops, reverse("reporting:client", args=[alpha.client.code])),
-            "team": (alpha.team_leader, reverse("reporting:team", args=[alpha.team.code])),
-            "agent": (alpha.team_leader, reverse("reporting:agent", args=[alpha.agent.code])),
-            "portal": (alpha.client_user, reverse("reporting:portal")),
+            "process": (alpha.ops, reverse("dashboards:process", args=[alpha.process.code])),
+            "client": (alpha.ops, reverse("dashboards:client", args=[alpha.client.code])),
+            "team": (alpha.team_leader, reverse("dashboards:team", args=[alpha.team.code])),
+            "agent": (alpha.team_leader, reverse("dashboards:agent", args=[alpha.agent.code])),
+            "portal": (alpha.client_user, reverse("dashboards:portal")),
         }
         for name, (user, url) in pages.items():
             response = _as(user).get(url)  # the default period: this month to date
@@ -105,7 +105,7 @@ def test_a_period_of_30_days_or_more_is_charted_as_it_is(alpha):
         html = (
             _as(alpha.ops)
             .get(
-                reverse("reporting:process", args=[alpha.process.code]),
+                reverse("dashboards:process", args=[alpha.process.code]),
                 {"period": "custom", "start": "2026-10-01", "end": "2026-11-30"},
             )
             .content.decode()
@@ -120,7 +120,7 @@ def test_team_leader_today_and_period_blocks_differ(alpha, moment):
     today = moment.date()
     with time_machine.travel(moment, tick=False):
         _seed(alpha, today)
-        response = _as(alpha.team_leader).get(reverse("reporting:team", args=[alpha.team.code]))
+        response = _as(alpha.team_leader).get(reverse("dashboards:team", args=[alpha.team.code]))
     html = response.content.decode()
     today_block = re.search(r'data-testid="today-block">(.*?)</h2>', html, re.S).group(1)
     period_block = re.sub(r"<[^>]+>", "", re.search(r'data-testid="period-block">(.*?)</h2>', html, re.S).group(1))
@@ -146,7 +146,7 @@ def test_team_leader_choosing_today_sees_the_last_7_days_beside_it(alpha):
     moment = datetime(2026, 11, 18, 15, tzinfo=UTC)
     with time_machine.travel(moment, tick=False):
         _seed(alpha, moment.date())
-        response = _as(alpha.team_leader).get(reverse("reporting:team", args=[alpha.team.code]), {"period": "today"})
+        response = _as(alpha.team_leader).get(reverse("dashboards:team", args=[alpha.team.code]), {"period": "today"})
     html = response.content.decode()
     assert "Last 7 days: 12 Nov 2026 – 18 Nov 2026" in html
     assert response.context["team_today"].components["handled"] == 1

@@ -24,12 +24,13 @@ from django.core.management import call_command
 from django.db.models import F, Max
 from django.utils import timezone
 
-from demo.master_data import demo_logins
 from clients.models import Client
+from demo.master_data import demo_logins
 from processes.models import Interaction
 from quality.demo import DEMO_LOGINS as QUALITY_LOGINS
 from quality.models import Evaluation
-from reporting.models import DailyKpi, Report, ReportVersion
+from reporting.models import DailyKpi
+from sla.models import Report, ReportVersion
 from work.models import Status, WorkItem, WorkItemEvent
 
 pytestmark = pytest.mark.django_db

@@ -23,9 +23,9 @@ from django.test import Client
 from django.urls import reverse
 
 from bpo_portal import exports
-from reporting.reports import render
-from reporting.reports.data import report_data_build
-from reporting.reports.services import report_generate
+from sla.reports import render
+from sla.reports.data import report_data_build
+from sla.reports.services import report_generate
 from tests.conftest import api_as
 from tests.factories import WorkItemFactory
 from tests.kpi_helpers import load, row
@@ -159,7 +159,7 @@ def test_interaction_drill_down_csv_neutralises_external_id_and_customer_ref(alp
     ]  # fmt: skip
     load(rows)
     response = _as(alpha.ops).get(
-        reverse("reporting:interactions"),
+        reverse("dashboards:interactions"),
         {"period": "custom", "start": "2026-10-01", "end": "2026-10-31", "process": p, "format": "csv"},
     )
     assert response.status_code == 200
@@ -287,7 +287,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Files that write CSV for the portal to read back, not for people to open: the import template
 # (codes, which start with a letter or digit, and generated ids; a "'" would change what imports)
 # and the demo seed's import files.
-INPUT_WRITERS = {"processes/imports.py", "demo/management/commands/seed_demo.py"}
+INPUT_WRITERS = {"processes/imports/template.py", "demo/management/commands/seed_demo.py"}
 
 
 def test_every_csv_and_xlsx_writer_goes_through_the_export_helper():

@@ -234,10 +234,10 @@ def test_a_written_timestamp_with_an_offset_no_zone_uses_is_a_json_400(alpha):
 def test_the_team_page_of_a_team_without_a_leader(client, admin_user, alpha):
     team = TeamFactory(code="T-NOLEAD", name="Leaderless", leader=None)
     client.force_login(admin_user)
-    response = client.get(reverse("reporting:team", kwargs={"code": team.code}))
+    response = client.get(reverse("dashboards:team", kwargs={"code": team.code}))
     assert response.status_code == 200
     assert "No team leader" in response.content.decode()
     alpha.team.leader = None
     alpha.team.save()
-    response = client.get(reverse("reporting:team", kwargs={"code": alpha.team.code}))
+    response = client.get(reverse("dashboards:team", kwargs={"code": alpha.team.code}))
     assert response.status_code == 200

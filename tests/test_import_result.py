@@ -139,14 +139,14 @@ def test_upload_result_page_links_each_changed_range_to_the_process_dashboard(
     links = _links(page, "changed-days")
     assert [text for _href, text in links] == ["2026-10-01 to 2026-10-02", "2026-10-20"]
     first = urlsplit(links[0][0])
-    assert first.path == reverse("reporting:process", kwargs={"code": voice})
+    assert first.path == reverse("dashboards:process", kwargs={"code": voice})
     assert parse_qs(first.query) == {"period": ["custom"], "start": ["2026-10-01"], "end": ["2026-10-02"]}
     # The link opens the dashboard for those days.
     dashboard = client.get(links[0][0])
     assert dashboard.status_code == 200 and "01 Oct 2026" in dashboard.content.decode()
     assert (
         'href="'
-        + reverse("reporting:process", kwargs={"code": voice})
+        + reverse("dashboards:process", kwargs={"code": voice})
         + "?period=custom&amp;start=2026-10-01&amp;end=2026-10-20"
         in page
     )

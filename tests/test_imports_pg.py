@@ -12,8 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from processes import imports
-from processes.imports import postgres_path, writing
-from processes.imports import COLUMNS, ImportFailed, ImportReport, csv_rows, import_csv, import_interactions
+from processes.imports import (
+    COLUMNS,
+    ImportFailed,
+    ImportReport,
+    csv_rows,
+    import_csv,
+    import_interactions,
+    postgres_path,
+    writing,
+)
 from processes.models import Interaction
 from reporting.models import KpiMark
 from tests.conftest import require

@@ -226,8 +226,8 @@ def test_reports_show_per_process_only_the_figures_that_apply(india, settings, t
 
     import openpyxl
 
-    from reporting.reports import render
-    from reporting.reports.data import report_data_build
+    from sla.reports import render
+    from sla.reports.data import report_data_build
 
     settings.MEDIA_ROOT = str(tmp_path)
     p = "IN-BO"

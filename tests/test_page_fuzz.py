@@ -27,7 +27,7 @@ from tests.test_access_walk import PUBLIC, _api_actions, _is_api, _model_of, _ob
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "agents", "clients", "processes", "quality", "reporting", "work", "bpo_portal"]
+APPS = ["accounts", "agents", "clients", "processes", "quality", "reporting", "sla", "dashboards", "work", "bpo_portal"]
 
 # Values that once broke something somewhere, or could: unstorable characters, sizes, numbers
 # and dates out of every range, offsets no zone uses, text that looks like code.

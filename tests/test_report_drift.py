@@ -16,10 +16,11 @@ from django.urls import reverse
 
 from processes.models import SLATarget
 from reporting import engine
-from reporting.alerts import sla_alerts_evaluate
-from reporting.models import KpiMark, ReportVersion, SlaAlert
-from reporting.reports import selectors
-from reporting.reports.services import report_generate
+from reporting.models import KpiMark
+from sla.alerts import sla_alerts_evaluate
+from sla.models import ReportVersion, SlaAlert
+from sla.reports import selectors
+from sla.reports.services import report_generate
 from tests.kpi_helpers import load, row
 from tests.test_sla_api import october, targets
 
@@ -206,7 +207,7 @@ def test_regenerating_clears_the_notice_and_the_client_sees_the_new_version(
     assert 'data-testid="report-drift"' not in page
     # The client's portal lists the new version (and never a drift notice).
     client.force_login(alpha.client_user)
-    portal = client.get(reverse("reporting:portal")).content.decode()
+    portal = client.get(reverse("dashboards:portal")).content.decode()
     assert "(version 2)" in portal and "Figures changed" not in portal
 
 
@@ -233,7 +234,7 @@ def test_clients_never_see_drift_notices_nor_another_clients_reports(client, alp
         assert _detail(client, user, report).status_code == 403
         assert client.get(reverse("reports:list")).status_code == 403
     client.force_login(alpha.client_user)
-    portal = client.get(reverse("reporting:portal")).content.decode()
+    portal = client.get(reverse("dashboards:portal")).content.decode()
     assert "Figures changed" not in portal and "BRAVO" not in portal
     # BRAVO's operations manager: ALPHA's report is not found, and their list shows only theirs.
     assert _detail(client, bravo.ops, report).status_code == 404
@@ -269,7 +270,7 @@ def test_the_list_compares_many_reports_in_a_few_queries(alpha, bravo, report):
 
 def _overview(client, user):
     client.force_login(user)
-    response = client.get(reverse("reporting:overview"))
+    response = client.get(reverse("dashboards:overview"))
     assert response.status_code == 200
     return response
 

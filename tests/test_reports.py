@@ -19,10 +19,11 @@ from django.test import Client
 from django.urls import reverse
 
 from reporting import kpis
-from reporting.models import DailyKpi, Report, ReportDownload, ReportStatus, ReportVersion, SlaAlert
-from reporting.reports import render
-from reporting.reports.data import METRIC_LABELS, METRIC_UNITS, fmt
-from reporting.reports.services import report_generate
+from reporting.models import DailyKpi
+from sla.models import Report, ReportDownload, ReportStatus, ReportVersion, SlaAlert
+from sla.reports import render
+from sla.reports.data import METRIC_LABELS, METRIC_UNITS, fmt
+from sla.reports.services import report_generate
 from tests.conftest import api_as
 from tests.test_sla_api import MONTH, october, targets
 
@@ -239,7 +240,7 @@ def test_failed_generation_keeps_the_previous_version_served(alpha, report, monk
 
 
 def test_generation_task_retries_automatically():
-    from reporting.report_tasks import generate_report
+    from sla.tasks import generate_report
 
     assert Exception in generate_report.autoretry_for
     assert generate_report.retry_kwargs["max_retries"] >= 1
@@ -277,7 +278,7 @@ def test_downloads_are_recorded(alpha, report):
 def test_portal_lists_the_clients_reports_with_three_download_links(client, alpha, bravo, report):
     report_generate(client=bravo.client, month=OCT, notify=False)
     client.force_login(alpha.client_user)
-    page = client.get(reverse("reporting:portal")).content.decode()
+    page = client.get(reverse("dashboards:portal")).content.decode()
     assert 'data-testid="portal-reports"' in page
     for fmt_ in ("pdf", "xlsx", "csv"):
         assert reverse(f"report-file-{fmt_}", kwargs={"pk": report.pk}) in page
@@ -292,7 +293,7 @@ def test_staff_page_lists_reports_and_detail_links_figures_to_interactions(
     page = client.get(reverse("reports:list")).content.decode()
     assert reverse("reports:detail", kwargs={"pk": report.pk}) in page
     detail = client.get(reverse("reports:detail", kwargs={"pk": report.pk})).content.decode()
-    link = f"{reverse('reporting:interactions')}?process={alpha.process.code}&amp;period=custom&amp;start=2025-10-01&amp;end=2025-10-31"
+    link = f"{reverse('dashboards:interactions')}?process={alpha.process.code}&amp;period=custom&amp;start=2025-10-01&amp;end=2025-10-31"
     assert link in detail
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:regenerate", kwargs={"pk": report.pk}))
@@ -309,7 +310,7 @@ def test_client_user_is_emailed_when_a_report_is_ready(alpha, django_capture_on_
         report_generate(client=alpha.client, month=OCT)
     assert [m.to for m in mail.outbox] == [["cfo@alpha.example"]]
     assert "October 2025" in mail.outbox[0].subject
-    from reporting.reports.services import report_email_preference_set
+    from sla.reports.services import report_email_preference_set
 
     report_email_preference_set(user=alpha.client_user, enabled=False)
     with django_capture_on_commit_callbacks(execute=True):
@@ -342,7 +343,7 @@ def test_beat_schedule_has_monthly_reports_and_sla_alerts():
 def test_due_reports_follow_each_clients_local_first_of_month(alpha, bravo, monkeypatch, settings):
     from django.utils import timezone
 
-    from reporting.report_tasks import generate_due_reports
+    from sla.tasks import generate_due_reports
 
     settings.REPORTS_HOUR = 6
     # 1 Nov 2025 07:00 in Kolkata is still 31 Oct in New York (BRAVO).
@@ -358,7 +359,7 @@ def test_due_reports_follow_each_clients_local_first_of_month(alpha, bravo, monk
 
 def test_breach_alert_is_emailed_once_per_state_change(alpha, ops_all):
     from processes.models import SLATarget
-    from reporting.alerts import sla_alerts_evaluate
+    from sla.alerts import sla_alerts_evaluate
 
     october(alpha)
     SLATarget.objects.filter(process__client=alpha.client).delete()
@@ -392,8 +393,8 @@ def test_breach_alert_is_emailed_once_per_state_change(alpha, ops_all):
 
 def test_alerts_are_listed_for_ops_and_noticed_on_the_overview(client, alpha):
     from processes.models import SLATarget
-    from reporting.alerts import sla_alerts_evaluate
-    from reporting.sla import local_today
+    from sla.alerts import sla_alerts_evaluate
+    from sla.compliance import local_today
 
     SLATarget.objects.filter(process__client=alpha.client).delete()
     SLATarget.objects.create(process=alpha.process, metric="service_level", comparator=">=", target=90)
@@ -413,5 +414,5 @@ def test_alerts_are_listed_for_ops_and_noticed_on_the_overview(client, alpha):
     client.force_login(alpha.ops)
     page = client.get(reverse("reports:list")).content.decode()
     assert 'data-testid="sla-alerts"' in page and alpha.process.code in page
-    overview = client.get(reverse("reporting:overview")).content.decode()
+    overview = client.get(reverse("dashboards:overview")).content.decode()
     assert 'data-testid="sla-alert-notice"' in overview

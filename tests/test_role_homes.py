@@ -136,7 +136,7 @@ def test_agent_without_an_agent_record_gets_a_clear_home(client, alpha):
 
 
 def test_client_home_shows_sla_status_and_latest_report_and_nothing_of_another_client(client, alpha, bravo):
-    from reporting.reports.services import report_generate
+    from sla.reports.services import report_generate
 
     SLATargetFactory(process=alpha.process, metric="aht", comparator="<=", target=300)
     SLATargetFactory(process=bravo.process, metric="aht", comparator="<=", target=999)

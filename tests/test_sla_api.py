@@ -155,7 +155,7 @@ def test_agents_may_not_read_sla_status(alpha):
 
 
 def test_running_month_has_projection_fields(alpha):
-    from reporting.sla import local_today
+    from sla.compliance import local_today
 
     today = local_today(alpha.process)
     response = api_as(alpha.ops).get("/api/v1/sla/", {"client": "ALPHA", "month": f"{today:%Y-%m}"})

@@ -87,7 +87,7 @@ def test_local_days_rule_names_every_zone_of_a_mixed_page():
 @time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=UTC), tick=False)
 def test_interaction_list_shows_each_process_local_time_with_its_zone(two_zones):
     alpha, ny = two_zones
-    html = _as(alpha.ops).get(reverse("reporting:interactions"), AROUND).content.decode()
+    html = _as(alpha.ops).get(reverse("dashboards:interactions"), AROUND).content.decode()
     assert "Arrived (process&#x27;s local time)" in html or "Arrived (process's local time)" in html
     arrived = dict(zip(re.findall(r'<td class="code">([A-Z-]+)</td>', html), _cells(html, "arrived"), strict=True))
     assert arrived == {ny.code: "2026-12-01 09:05:00 EST", alpha.process.code: "2026-12-01 19:35:00 IST"}
@@ -98,7 +98,7 @@ def test_interaction_list_shows_each_process_local_time_with_its_zone(two_zones)
 @time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=UTC), tick=False)
 def test_interaction_list_of_one_process_names_its_zone_only(two_zones):
     alpha, ny = two_zones
-    html = _as(alpha.ops).get(reverse("reporting:interactions"), {**AROUND, "process": ny.code}).content.decode()
+    html = _as(alpha.ops).get(reverse("dashboards:interactions"), {**AROUND, "process": ny.code}).content.decode()
     assert _cells(html, "arrived") == ["2026-12-01 09:05:00 EST"]
     assert "Local days in America/New_York" in html
     assert "Local days in UTC" not in html
@@ -137,14 +137,14 @@ def test_work_queue_mixing_zones_says_so(two_zones):
 @time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=UTC), tick=False)
 def test_team_dashboard_states_its_rule_for_several_zones(two_zones):
     alpha, _ny = two_zones
-    html = _as(alpha.team_leader).get(reverse("reporting:team", args=[alpha.team.code])).content.decode()
+    html = _as(alpha.team_leader).get(reverse("dashboards:team", args=[alpha.team.code])).content.decode()
     assert "Local days of each process (America/New_York, Asia/Kolkata)" in html
     assert "Local days in UTC" not in html
 
 
 @time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=UTC), tick=False)
 def test_agent_dashboard_of_one_zone_uses_that_zone(alpha):
-    html = _as(alpha.team_leader).get(reverse("reporting:agent", args=[alpha.agent.code])).content.decode()
+    html = _as(alpha.team_leader).get(reverse("dashboards:agent", args=[alpha.agent.code])).content.decode()
     assert "Local days in Asia/Kolkata" in html
     assert "today is Wed 2 Dec in Asia/Kolkata" in html
 
@@ -165,7 +165,7 @@ def test_team_today_is_each_process_own_local_today(alpha):
         row("ny-today", "2026-12-01T14:00:00-05:00", process=ny.code, agent=a,
             answered_at="2026-12-01T14:00:05-05:00", ended_at="2026-12-01T14:05:05-05:00", talk=300),
     ])  # fmt: skip
-    response = _as(alpha.team_leader).get(reverse("reporting:team", args=[alpha.team.code]), {"period": "today"})
+    response = _as(alpha.team_leader).get(reverse("dashboards:team", args=[alpha.team.code]), {"period": "today"})
     # Kolkata's today is 2 Dec, New York's 1 Dec: k-today and ny-today (a UTC "today" would take
     # k-yesterday instead of k-today).
     today = response.context["team_today"]
@@ -174,7 +174,7 @@ def test_team_today_is_each_process_own_local_today(alpha):
     assert "each process's own local today" in html
     kpi_today = (
         _as(alpha.team_leader)
-        .get(reverse("reporting:interactions"), {"period": "today", "team": alpha.team.code})
+        .get(reverse("dashboards:interactions"), {"period": "today", "team": alpha.team.code})
         .content.decode()
     )
     assert sorted(re.findall(r'<td class="code small">([a-z-]+)</td>', kpi_today)) == ["k-today", "ny-today"]
@@ -194,7 +194,7 @@ def test_a_preset_meaning_different_dates_in_different_zones_names_both(alpha):
         row("ny-1dec", "2026-12-01T10:00:00-05:00", process=ny.code, agent=a,
             answered_at="2026-12-01T10:00:05-05:00", ended_at="2026-12-01T10:05:05-05:00", talk=300),
     ])  # fmt: skip
-    html = _as(alpha.ops).get(reverse("reporting:interactions"), {"period": "yesterday"}).content.decode()
+    html = _as(alpha.ops).get(reverse("dashboards:interactions"), {"period": "yesterday"}).content.decode()
     label = re.sub(
         r"\s+", " ", re.sub(r"<[^>]+>", "", re.search(r'data-testid="period-label">(.*?)</div>', html, re.S).group(1))
     )

@@ -18,9 +18,9 @@ from bpo_portal import units
 from processes.models import Interaction, SLATarget
 from quality import selectors as quality_selectors
 from reporting.models import DailyKpi
-from reporting.reports import render
-from reporting.reports.data import report_data_build
-from reporting.reports.services import report_generate
+from sla.reports import render
+from sla.reports.data import report_data_build
+from sla.reports.services import report_generate
 from tests.conftest import api_as
 from tests.quality_fixtures import build as build_quality
 from tests.test_reports import _download, _pdf_text, media  # noqa: F401 - the MEDIA_ROOT fixture
@@ -141,7 +141,7 @@ def test_the_same_figures_in_a_page_the_pdf_xlsx_and_csv(client, month, generate
         page = client.get(reverse("reports:detail", args=[generated.pk])).content.decode()
         client.force_login(alpha.client_user)
         portal = client.get(
-            reverse("reporting:portal"), {"period": "custom", "start": "2025-10-01", "end": "2025-10-31"}
+            reverse("dashboards:portal"), {"period": "custom", "start": "2025-10-01", "end": "2025-10-31"}
         ).content.decode()
     for text in ("19:05", "1:19:13", "81.4 %", "≥ 84.3 %", "≤ 20:00"):
         assert text in page, text
@@ -199,13 +199,13 @@ def test_credit_is_owed_only_where_a_target_is_missed_and_zero_counts_are_not_re
     rows = {r["code"]: r for r in context["summary_rows"]}
     assert (rows["service_level"]["credit_if_missed"], rows["service_level"]["credit_owed"]) == ("3.0 %", "3.0 %")
     assert (rows["aht"]["credit_if_missed"], rows["aht"]["credit_owed"]) == ("2.0 %", "—")
-    html = render_to_string("reporting/pdf/report.html", context)
+    html = render_to_string("sla/pdf/report.html", context)
     assert '<div class="v missed">1</div><div class="l">target missed</div>' in html
     # Every target met: the "0 missed" count is not printed in the colour of a miss.
     SLATarget.objects.filter(process=month.process, metric="service_level").update(target=80)
     with time_machine.travel(AFTER_OCTOBER, tick=False):
         html = render_to_string(
-            "reporting/pdf/report.html", render.pdf_context(report_data_build(client=month.client, month=OCT))
+            "sla/pdf/report.html", render.pdf_context(report_data_build(client=month.client, month=OCT))
         )
     assert '<div class="v">0</div><div class="l">targets missed</div>' in html
     assert "Credit owed" in html and "Credit if missed" in html
@@ -219,12 +219,12 @@ def test_no_file_names_of_the_repository_in_pages_or_the_pdf(client, month, gene
         month.ops: [
             reverse("reports:detail", args=[generated.pk]),
             reverse("reports:list"),
-            reverse("reporting:process", args=[month.process.code]),
-            reverse("reporting:overview"),
+            reverse("dashboards:process", args=[month.process.code]),
+            reverse("dashboards:overview"),
             reverse("processes:imports"),
             reverse("clients:detail", args=[month.client.code]),
         ],
-        month.client_user: [reverse("reporting:portal"), reverse("reporting:process", args=[month.process.code])],
+        month.client_user: [reverse("dashboards:portal"), reverse("dashboards:process", args=[month.process.code])],
     }
     for user, urls in pages.items():
         client.force_login(user)

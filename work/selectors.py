@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from accounts.scoping import scope_q
 from agents.models import Agent
+from bpo_portal.timezones import portal_zone
 from processes.models import Process
 from work.models import LOAD_STATUSES, OPEN_STATUSES, Status, WorkItem, WorkItemEvent, WorkSettings
 
@@ -167,3 +169,129 @@ def due_soon_items(*, user, now: datetime | None = None, limit: int = 10) -> Que
         .filter(status__in=OPEN_STATUSES, due_at__lt=now + timedelta(hours=DUE_SOON_HOURS))
         .order_by("due_at", "-priority")[:limit]
     )
+
+
+# --- what the work pages show ----------------------------------------------------------------------
+
+
+def work_process_list(*, user) -> QuerySet[Process]:
+    """The processes `user` may see, by code (the queue's filter, the pickers)."""
+    return Process.objects.filter(scope_q(Process, user)).order_by("code")
+
+
+def work_process_find(*, user, code: str) -> Process | None:
+    """The process of that code if `user` may see it, else None."""
+    return Process.objects.filter(scope_q(Process, user), code=code).first()
+
+
+def work_agent_find(*, user, code: str) -> Agent | None:
+    """The agent of that code if `user` may see it (and so assign to them), else None."""
+    return Agent.objects.filter(scope_q(Agent, user), code=code).first()
+
+
+def work_agents_by_codes(*, user, codes: list[str]) -> list[Agent]:
+    """The agents of `codes` that `user` may see, in the order of `codes` (unknown ones left out)."""
+    by_code = {a.code: a for a in Agent.objects.filter(scope_q(Agent, user), code__in=codes)}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def work_items_selected(*, user, pks) -> list[WorkItem]:
+    """The items of `pks` that `user` may see, in the order a bulk assignment takes them: due
+    first, then highest priority."""
+    return list(work_item_list(user=user).filter(pk__in=pks).order_by("due_at", "-priority", "id"))
+
+
+def work_item_detail_list(*, user) -> QuerySet[WorkItem]:
+    """`work_item_list` with what the item page also shows: the interaction it came from and who
+    created it."""
+    return work_item_list(user=user).select_related("interaction", "created_by")
+
+
+def agent_of_user(user) -> Agent | None:
+    """The agent record of a signed-in agent (None for other users)."""
+    return Agent.objects.filter(user=user).first()
+
+
+@dataclass
+class MyWork:
+    """An agent's "My work": open items by due time, those closed since local midnight, how many
+    open ones are overdue. Each item has `left` (seconds to its due time, negative when overdue)."""
+
+    agent: Agent | None
+    open_items: list[WorkItem]
+    closed_today: list[WorkItem]
+    overdue: int
+
+
+def my_work_page(*, user, now: datetime) -> MyWork:
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    items = list(my_work(user=user, include_closed_since=start_of_day))
+    for item in items:
+        item.left = item.seconds_left(now)
+    open_items = [i for i in items if i.is_open]
+    return MyWork(
+        agent=agent_of_user(user),
+        open_items=open_items,
+        closed_today=[i for i in items if not i.is_open],
+        overdue=sum(1 for i in open_items if i.left < 0),
+    )
+
+
+def work_day_zone(*, user) -> tuple[str, list[str]]:
+    """The zone whose days a page over the user's queues counts: their processes' one zone, or
+    the portal's when they span several (the page then says so). Also returns all the zones."""
+    zones = sorted(set(Process.objects.filter(scope_q(Process, user)).values_list("timezone", flat=True)))
+    return (zones[0] if len(zones) == 1 else portal_zone()), zones
+
+
+CHANGE_KINDS = ("created", "assigned", "reassigned", "status")
+
+
+@dataclass
+class WorkChanges:
+    """The day's changes page: the newest `shown` audit entries, how many there are in all, and
+    per kind of change how many of the shown ones are of it."""
+
+    events: list[WorkItemEvent]
+    total: int
+    summary: dict[str, int]
+
+
+def work_changes_page(*, user, start: datetime, end: datetime, shown: int = 500) -> WorkChanges:
+    changes = work_changes_on(user=user, start=start, end=end)
+    events = list(changes[:shown])
+    return WorkChanges(
+        events=events,
+        total=changes.count(),
+        summary={kind: sum(1 for e in events if e.kind == kind) for kind in CHANGE_KINDS},
+    )
+
+
+def work_settings_rows(*, user) -> list[dict]:
+    """Per process `user` may see: its work settings (unsaved defaults if none), the new items
+    waiting unassigned and how many active agents `user` may assign are staffed on it."""
+    waiting = {
+        row["process_id"]: row["n"]
+        for row in work_item_list(user=user)
+        .filter(status=Status.NEW, assignee__isnull=True)
+        .values("process_id")
+        .annotate(n=Count("id"))
+    }
+    staffed: dict[int, int] = {}
+    for agent in assignable_agents(user=user):
+        for process in agent.processes.all():
+            staffed[process.pk] = staffed.get(process.pk, 0) + 1
+    return [
+        {
+            "process": process,
+            "settings": settings,
+            "waiting": waiting.get(process.pk, 0),
+            "agents": staffed.get(process.pk, 0),
+        }
+        for process, settings in work_settings_list(user=user)
+    ]
+
+
+def work_auto_assign_on(process) -> bool:
+    """Whether automatic assignment is switched on for `process`."""
+    return WorkSettings.objects.filter(process=process, auto_assign=True).exists()

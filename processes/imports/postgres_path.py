@@ -31,9 +31,9 @@ from django.core.exceptions import EmptyResultSet
 
 from agents.models import Agent
 from processes.imports.csv_reader import EMPTY_FILE, UTF8_ERROR, check_header, header_names, malformed, width_error
-from processes.imports.python_path import _CHANNELS, RowValidator
+from processes.imports.python_path import RowValidator
 from processes.imports.report import MAX_LISTED_ERRORS, ImportError_, ImportFailed, ImportReport
-from processes.imports.rules import COLUMNS, REQUIRED_COLUMNS
+from processes.imports.rules import CHANNELS, COLUMNS, REQUIRED_COLUMNS
 from processes.imports.scope import importable_processes, nameable_agents
 from processes.imports.staging import STAGING_COLUMNS, STAGING_TYPES, CopyStream, Staging, copy_line
 
@@ -412,7 +412,7 @@ class _PostgresCsv:
         e, pc, ag, ch, d = x["external_id"], x["process"], x["agent"], x["channel"], x["direction"]
         arr, ans, end, ab, cs = x["arrived_at"], x["answered_at"], x["ended_at"], x["abandoned"], x["csat"]
         cr, disp = x["customer_ref"], x["disposition"]
-        channels = ", ".join(f"'{c}'" for c in sorted(_CHANNELS))
+        channels = ", ".join(f"'{c}'" for c in CHANNELS)
         staffed = "s.agent_id IS NOT NULL" if "agent" in self.names else "false"
         return " AND ".join(
             [
@@ -440,8 +440,8 @@ class _PostgresCsv:
         e, pc, ag, ch, d = x["external_id"], x["process"], x["agent"], x["channel"], x["direction"]
         arr, ans, end, ab, cs = x["arrived_at"], x["answered_at"], x["ended_at"], x["abandoned"], x["csat"]
         cr, disp = x["customer_ref"], x["disposition"]
-        channels = ", ".join(f"'{c}'" for c in sorted(_CHANNELS))
-        channel_list = ", ".join(sorted(_CHANNELS))
+        channels = ", ".join(f"'{c}'" for c in CHANNELS)
+        channel_list = ", ".join(CHANNELS)
         unknown = "a.id IS NULL" if "agent" in self.names else "true"
         unstaffed = "s.agent_id IS NULL" if "agent" in self.names else "true"
         return [

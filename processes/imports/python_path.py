@@ -1,61 +1,91 @@
-"""The Python path of the interaction import: RowValidator checks one record at a time (SQLite,
-the bulk API, and the records the COPY path leaves to Python)."""
+"""The Python path of the interaction import: RowValidator reads and checks one record at a time
+(on SQLite, for the bulk API, and for the CSV records the COPY path leaves to Python) and gives
+the row for the staging table, or adds the record's errors to the report.
+
+The reading and the checks are not written here: `check_record` is compiled, once, from
+rules.FIELDS and rules.CHECKS (see `check_record_source`, printed by
+`python -c "from processes.imports.python_path import CHECK_SOURCE; print(CHECK_SOURCE)"` in a
+configured shell). What is written here is how a valid record becomes a staging row, twice: the
+reference (`_validate_detailed`), and the fast derivation `validate` uses, whose shortcuts give
+exactly the same row (tests/test_imports.py compares them over generated records).
+"""
 
 from __future__ import annotations
 
+import linecache
 import re
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from agents.models import Agent
-from bpo_portal.parsing import MAX_UTC_OFFSET as _MAX_OFFSET
-from bpo_portal.parsing import MIN_UTC_OFFSET as _MIN_OFFSET
-from bpo_portal.parsing import offset_problem
+from processes.imports.conditions import message_python
 from processes.imports.report import ImportReport
+from processes.imports.rules import CHECKS, COLUMNS, DEFAULT_DIRECTION, TYPED
 from processes.imports.scope import importable_processes, nameable_agents
-from processes.models import Channel, Direction
 
-MAX_SECONDS = 2_147_483_647
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _PG_OFFSET_LIMIT = timedelta(hours=16)
-_CSAT = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
-_TRUE = {"true", "1"}
-_FALSE = {"false", "0", ""}
-_CHANNELS = set(Channel.values)
-_DIRECTIONS = set(Direction.values)
+_DAY_US = 86_400_000_000
+_PROCESS, _AGENT = COLUMNS.index("process"), COLUMNS.index("agent")
 
 
-def _parse_time(value: str) -> datetime | str:
-    """An aware datetime, or an error message."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return f"'{value}' is not an ISO-8601 timestamp (e.g. 2026-10-01T09:00:00+05:30)"
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return f"'{value}' has no UTC offset: add one such as +05:30 or Z (naive timestamps are rejected)"
-    problem = offset_problem(parsed)
-    if problem:
-        return f"'{value}': {problem}"
-    if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
-        # Beyond these, converting to UTC or to a local day can leave the calendar.
-        return f"'{value}' is outside the years {_FIRST_YEAR}–{_LAST_YEAR}"
-    return parsed
+class KnownProcess(NamedTuple):
+    """A process the caller may import into, as the checks and the staging rows need it."""
+
+    id: int
+    client_id: int
+    channel: str
+    zone: ZoneInfo
+    day_cache: list  # [first, end, date] of the last local day seen (see `_local_day`)
 
 
-_FIRST_YEAR, _LAST_YEAR = 1000, 2999  # as written; the COPY path's pattern takes the same years
+class KnownAgent(NamedTuple):
+    """An agent the caller's rows may name."""
+
+    id: int
+    team_id: int | None
+    processes: frozenset[int]  # the ids of the processes the agent is staffed on
 
 
-def _parse_seconds(value: str) -> int | str:
-    if value == "":
-        return 0
-    if not value.isdigit():
-        return f"'{value}' is not a whole number of seconds ≥ 0"
-    number = int(value)
-    if number > MAX_SECONDS:
-        return f"{value} is too large"
-    return number
+_NO_AGENT = (None, None, None)
 
+# --- the checks, compiled from rules.py -----------------------------------------------------------
+
+
+def check_record_source() -> str:
+    """The source of `check_record(<the 16 fields>, process_found, agent_found)`, which returns
+    (problems, values): the (column, message) errors of the record in CHECKS order, and the values
+    of the typed fields in FIELDS order (meaningful when there are no problems). Each field's
+    reader runs once; each check is an if/elif chain of its alternatives."""
+    lines = [f"def check_record({', '.join(COLUMNS)}, process_found, agent_found):"]
+    for field in TYPED:
+        name = field.name
+        lines.append(f"    {name}_value = read_{name}({name}) if {name} else {field.kind.empty!r}")
+    lines.append("    problems = []")
+    for rule in CHECKS:
+        keyword = "if"
+        for condition, template in rule.alternatives:
+            lines.append(f"    {keyword} {condition.python()}:")
+            lines.append(f"        problems.append(({rule.column!r}, {message_python(template, condition)}))")
+            keyword = "elif"
+    lines.append(f"    return problems, ({', '.join(f'{field.name}_value' for field in TYPED)},)")
+    return "\n".join(lines) + "\n"
+
+
+def _compile_check_record():
+    source = check_record_source()
+    filename = "<processes.imports.rules: check_record>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # readable tracebacks
+    namespace = {"datetime": datetime, **{f"read_{field.name}": field.kind.read for field in TYPED}}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - source built from rules.py only
+    return source, namespace["check_record"]
+
+
+CHECK_SOURCE, check_record = _compile_check_record()
+
+# --- staging rows ---------------------------------------------------------------------------------
 
 _fromisoformat = datetime.fromisoformat
 # The timestamps whose text `RowValidator._text` gives back unchanged (PostgreSQL; for SQLite,
@@ -63,9 +93,6 @@ _fromisoformat = datetime.fromisoformat
 _CANONICAL_TIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?[+-][0-9]{2}:[0-5][0-9]"
 )
-# Booleans the fast path takes as they are (anything else, e.g. "TRUE", goes the detailed way).
-_FAST_BOOLEANS = {"true": True, "1": True, "false": False, "0": False, "": False}
-_DAY_US = 86_400_000_000
 
 
 def _local_day(moment: datetime, moment_us: int, zone: ZoneInfo, cache: list) -> str:
@@ -98,141 +125,48 @@ class RowValidator:
     """
 
     def __init__(self, user, *, naive_utc_text: bool):
-        processes = importable_processes(user).select_related("client")
-        self.processes = {p.code: (p, ZoneInfo(p.timezone)) for p in processes}
-        # For the fast path: ids, default channel, zone, and the cache of `_local_day`.
-        self.fast_processes = {
-            code: (p.id, p.client_id, p.channel, zone, [0, 0, ""]) for code, (p, zone) in self.processes.items()
+        self.processes = {
+            p.code: KnownProcess(p.id, p.client_id, p.channel, ZoneInfo(p.timezone), [0, 0, ""])
+            for p in importable_processes(user)
         }
         self.naive_utc_text = naive_utc_text
-        self.agents: dict[str, tuple[int, int | None, frozenset[int]]] = {}
+        self.agents: dict[str, KnownAgent] = {}
         staffing: dict[int, set[int]] = {}
         through = Agent.processes.through
         for agent_id, process_id in through.objects.values_list("agent_id", "process_id"):
             staffing.setdefault(agent_id, set()).add(process_id)
         for agent_id, code, team_id in nameable_agents(user).values_list("id", "code", "team_id"):
-            self.agents[code] = (agent_id, team_id, frozenset(staffing.get(agent_id, ())))
+            self.agents[code] = KnownAgent(agent_id, team_id, frozenset(staffing.get(agent_id, ())))
 
-    def _text(self, moment: datetime) -> str:
-        if self.naive_utc_text:
-            return moment.astimezone(UTC).isoformat(" ")[:-6]  # without its "+00:00"
-        if abs(moment.utcoffset()) >= _PG_OFFSET_LIMIT:  # PostgreSQL reads offsets up to ±15:59:59
-            moment = moment.astimezone(UTC)
-        return moment.isoformat()
+    def _checked(self, line: int, values: list[str], report: ImportReport):
+        """(typed values, process, agent) of a valid record, or None after reporting its errors."""
+        process = self.processes.get(values[_PROCESS])
+        agent_code = values[_AGENT]
+        agent = self.agents.get(agent_code) if agent_code else None
+        problems, typed = check_record(*values, process, agent)
+        if problems:
+            for column, message in problems:
+                report.add_error(line, column, message)
+            return None
+        return typed, process, agent
 
     def validate(self, line: int, values: list[str], report: ImportReport) -> tuple | None:
         """The staging tuple for one record (16 stripped strings in COLUMNS order), or None after
         adding its errors to `report`.
 
-        The common, well-formed record takes a fast path: the same checks in the same order, but
-        returning as soon as anything is unusual to `_validate_detailed` (the reference, which
-        gives every message), with the slow datetime work replaced by equivalent shortcuts: the
-        timestamp text taken from the input when it already has the output's form, and the local
-        day from a per-process cache of the UTC span of the last local day seen (days without an
-        offset change only). Its output equals `_validate_detailed`'s for every record it takes
-        (tests/test_imports.py compares them).
+        The row is `_validate_detailed`'s, with the slow datetime work replaced by equivalent
+        shortcuts: the timestamp text taken from the input when it already has the output's form,
+        and the local day from a per-process cache of the UTC span of the last local day seen
+        (days without an offset change only).
         """
-        (
-            external_id,
-            process_code,
-            agent_code,
-            channel,
-            direction,
-            customer_ref,
-            arrived_raw,
-            answered_raw,
-            ended_raw,
-            talk_raw,
-            hold_raw,
-            wrap_raw,
-            abandoned_raw,
-            resolved_raw,
-            csat_raw,
-            disposition,
-        ) = values
-        found = self.fast_processes.get(process_code)
-        if (
-            found is None
-            or not process_code
-            or not external_id
-            or len(external_id) > 100
-            or len(customer_ref) > 100
-            or len(disposition) > 100
-            or not arrived_raw
-        ):
-            return self._validate_detailed(line, values, report)
-        process_id, client_id, default_channel, zone, day_cache = found
-        if not channel:
-            channel = default_channel
-        if (channel and channel not in _CHANNELS) or (direction and direction not in _DIRECTIONS):
-            return self._validate_detailed(line, values, report)
-        if not direction:
-            direction = "inbound"
-        try:
-            arrived = _fromisoformat(arrived_raw)
-            answered = _fromisoformat(answered_raw) if answered_raw else None
-            ended = _fromisoformat(ended_raw) if ended_raw else None
-        except ValueError:
-            return self._validate_detailed(line, values, report)
-        # fromisoformat gives a fixed-offset tzinfo or none: no tzinfo is the only "naive" case.
-        if (
-            arrived.tzinfo is None
-            or not _FIRST_YEAR <= arrived.year <= _LAST_YEAR
-            or (answered is not None and not _FIRST_YEAR <= answered.year <= _LAST_YEAR)
-            or (ended is not None and not _FIRST_YEAR <= ended.year <= _LAST_YEAR)
-            or (answered is not None and (answered.tzinfo is None or answered < arrived))
-            or (
-                ended is not None
-                and (ended.tzinfo is None or (answered is not None and ended < answered) or ended < arrived)
-            )
-        ):
-            return self._validate_detailed(line, values, report)
-        # Offsets no zone uses (bpo_portal.parsing: −12:00 … +14:00) get their message there.
-        if (
-            not _MIN_OFFSET <= arrived.utcoffset() <= _MAX_OFFSET
-            or (answered is not None and not _MIN_OFFSET <= answered.utcoffset() <= _MAX_OFFSET)
-            or (ended is not None and not _MIN_OFFSET <= ended.utcoffset() <= _MAX_OFFSET)
-        ):
-            return self._validate_detailed(line, values, report)
-        if talk_raw == "":
-            talk = 0
-        elif talk_raw.isdigit() and len(talk_raw) < 10:  # < 10 digits: at most MAX_SECONDS
-            talk = int(talk_raw)
-        else:
-            return self._validate_detailed(line, values, report)
-        if hold_raw == "":
-            hold = 0
-        elif hold_raw.isdigit() and len(hold_raw) < 10:
-            hold = int(hold_raw)
-        else:
-            return self._validate_detailed(line, values, report)
-        if wrap_raw == "":
-            wrap = 0
-        elif wrap_raw.isdigit() and len(wrap_raw) < 10:
-            wrap = int(wrap_raw)
-        else:
-            return self._validate_detailed(line, values, report)
-        abandoned = _FAST_BOOLEANS.get(abandoned_raw, _FAST_BOOLEANS)
-        resolved = _FAST_BOOLEANS.get(resolved_raw, _FAST_BOOLEANS) if resolved_raw else None
-        if abandoned is _FAST_BOOLEANS or resolved is _FAST_BOOLEANS:
-            return self._validate_detailed(line, values, report)
-        csat = None
-        if csat_raw:
-            csat = _CSAT.get(csat_raw)
-            if csat is None or not answered_raw:
-                return self._validate_detailed(line, values, report)
-        agent_id = team_id = None
-        if abandoned:
-            if answered_raw or agent_code or not ended_raw:
-                return self._validate_detailed(line, values, report)
-        elif agent_code:
-            agent = self.agents.get(agent_code)
-            if agent is None or process_id not in agent[2]:
-                return self._validate_detailed(line, values, report)
-            agent_id, team_id = agent[0], agent[1]
-        elif answered_raw:
-            return self._validate_detailed(line, values, report)
-
+        checked = self._checked(line, values, report)
+        if checked is None:
+            return None
+        (arrived, answered, ended, talk, hold, wrap, abandoned, resolved, csat), process, agent = checked
+        (external_id, _, _, channel, direction, customer_ref, arrived_raw, answered_raw, ended_raw,
+         _, _, _, _, _, _, disposition) = values  # fmt: skip
+        process_id, client_id, default_channel, zone, day_cache = process
+        agent_id, team_id, _ = agent or _NO_AGENT
         text = self._fast_text
         arrived_us = (arrived - _EPOCH) // _MICROSECOND
         if day_cache[0] <= arrived_us < day_cache[1]:
@@ -246,8 +180,8 @@ class RowValidator:
             external_id,
             agent_id,
             team_id,
-            channel,
-            direction,
+            channel or default_channel,
+            direction or DEFAULT_DIRECTION,
             customer_ref,
             text(arrived_raw, arrived),
             None if answered is None else text(answered_raw, answered),
@@ -264,6 +198,48 @@ class RowValidator:
             None if answered is None else (answered - arrived).total_seconds(),
             None if ended is None else (ended - arrived).total_seconds(),
         )
+
+    def _validate_detailed(self, line: int, values: list[str], report: ImportReport) -> tuple | None:
+        """`validate` without its shortcuts: the reference."""
+        checked = self._checked(line, values, report)
+        if checked is None:
+            return None
+        (arrived, answered, ended, talk, hold, wrap, abandoned, resolved, csat), process, agent = checked
+        external_id, _, _, channel, direction, customer_ref = values[:6]
+        disposition = values[-1]
+        text = self._text
+        return (
+            line,
+            process.id,
+            process.client_id,
+            external_id,
+            None if agent is None else agent.id,
+            None if agent is None else agent.team_id,
+            channel or process.channel,
+            direction or DEFAULT_DIRECTION,
+            customer_ref,
+            text(arrived),
+            None if answered is None else text(answered),
+            None if ended is None else text(ended),
+            talk,
+            hold,
+            wrap,
+            abandoned,
+            resolved,
+            csat,
+            disposition,
+            arrived.astimezone(process.zone).date().isoformat(),
+            (arrived - _EPOCH) // _MICROSECOND,
+            None if answered is None else (answered - arrived).total_seconds(),
+            None if ended is None else (ended - arrived).total_seconds(),
+        )
+
+    def _text(self, moment: datetime) -> str:
+        if self.naive_utc_text:
+            return moment.astimezone(UTC).isoformat(" ")[:-6]  # without its "+00:00"
+        if abs(moment.utcoffset()) >= _PG_OFFSET_LIMIT:  # PostgreSQL reads offsets up to ±15:59:59
+            moment = moment.astimezone(UTC)
+        return moment.isoformat()
 
     def _fast_text(self, raw: str, moment: datetime) -> str:
         """`_text(moment)`, taken from `raw` when it already has that form: ISO with a 'T', seconds,
@@ -288,161 +264,3 @@ class RowValidator:
         ):
             return raw
         return self._text(moment)
-
-    def _validate_detailed(self, line: int, values: list[str], report: ImportReport) -> tuple | None:
-        """`validate`, field by field, with every error message: the reference."""
-        (
-            external_id,
-            process_code,
-            agent_code,
-            channel,
-            direction,
-            customer_ref,
-            arrived_raw,
-            answered_raw,
-            ended_raw,
-            talk_raw,
-            hold_raw,
-            wrap_raw,
-            abandoned_raw,
-            resolved_raw,
-            csat_raw,
-            disposition,
-        ) = values
-        errors = []
-
-        if not external_id:
-            errors.append(("external_id", "required"))
-        elif len(external_id) > 100:
-            errors.append(("external_id", "longer than 100 characters"))
-
-        process = zone = None
-        if not process_code:
-            errors.append(("process", "required"))
-        else:
-            found = self.processes.get(process_code)
-            if found is None:
-                errors.append(("process", f"no process '{process_code}' that you may import into"))
-            else:
-                process, zone = found
-
-        if not channel and process is not None:
-            channel = process.channel
-        if channel and channel not in _CHANNELS:
-            errors.append(("channel", f"'{channel}' is not one of {', '.join(sorted(_CHANNELS))}"))
-        if not direction:
-            direction = "inbound"
-        elif direction not in _DIRECTIONS:
-            errors.append(("direction", f"'{direction}' is not inbound or outbound"))
-        if len(customer_ref) > 100:
-            errors.append(("customer_ref", "longer than 100 characters"))
-        if len(disposition) > 100:
-            errors.append(("disposition", "longer than 100 characters"))
-
-        arrived = answered = ended = None
-        if not arrived_raw:
-            errors.append(("arrived_at", "required"))
-        else:
-            arrived = _parse_time(arrived_raw)
-            if arrived.__class__ is str:
-                errors.append(("arrived_at", arrived))
-                arrived = None
-        if answered_raw:
-            answered = _parse_time(answered_raw)
-            if answered.__class__ is str:
-                errors.append(("answered_at", answered))
-                answered = None
-            elif arrived is not None and answered < arrived:
-                errors.append(("answered_at", "is before arrived_at"))
-        if ended_raw:
-            ended = _parse_time(ended_raw)
-            if ended.__class__ is str:
-                errors.append(("ended_at", ended))
-                ended = None
-            elif answered is not None and ended < answered:
-                errors.append(("ended_at", "is before answered_at"))
-            elif arrived is not None and ended < arrived:
-                errors.append(("ended_at", "is before arrived_at"))
-
-        talk = _parse_seconds(talk_raw)
-        if talk.__class__ is str:
-            errors.append(("talk_seconds", talk))
-        hold = _parse_seconds(hold_raw)
-        if hold.__class__ is str:
-            errors.append(("hold_seconds", hold))
-        wrap = _parse_seconds(wrap_raw)
-        if wrap.__class__ is str:
-            errors.append(("wrap_seconds", wrap))
-
-        abandoned_raw = abandoned_raw.lower()
-        abandoned = abandoned_raw in _TRUE
-        if not abandoned and abandoned_raw not in _FALSE:
-            errors.append(("abandoned", f"'{abandoned_raw}' is not true, false, 1 or 0"))
-        resolved = None
-        if resolved_raw:
-            resolved_raw = resolved_raw.lower()
-            if resolved_raw in _TRUE:
-                resolved = True
-            elif resolved_raw in ("false", "0"):
-                resolved = False
-            else:
-                errors.append(("resolved", f"'{resolved_raw}' is not true, false, 1, 0 or empty"))
-
-        csat = None
-        if csat_raw:
-            if csat_raw in _CSAT:
-                csat = _CSAT[csat_raw]
-                if not answered_raw:
-                    errors.append(("csat", "only answered interactions can have a CSAT score"))
-            else:
-                errors.append(("csat", f"'{csat_raw}' is not a whole number from 1 to 5"))
-
-        agent_id = team_id = None
-        if abandoned:
-            if answered_raw:
-                errors.append(("answered_at", "must be empty when abandoned"))
-            if agent_code:
-                errors.append(("agent", "must be empty when abandoned"))
-            if not ended_raw:
-                errors.append(("ended_at", "required when abandoned (when the customer left)"))
-        elif answered_raw and not agent_code:
-            errors.append(("agent", "required when answered_at is set"))
-        if agent_code and not abandoned:
-            agent = self.agents.get(agent_code)
-            if agent is None:
-                errors.append(("agent", f"no agent '{agent_code}'"))
-            else:
-                agent_id, team_id, staffed = agent
-                if process is not None and process.id not in staffed:
-                    errors.append(("agent", f"agent {agent_code} is not staffed on process {process.code}"))
-
-        if errors:
-            for column, message in errors:
-                report.add_error(line, column, message)
-            return None
-        text = self._text
-        return (
-            line,
-            process.id,
-            process.client_id,
-            external_id,
-            agent_id,
-            team_id,
-            channel,
-            direction,
-            customer_ref,
-            text(arrived),
-            None if answered is None else text(answered),
-            None if ended is None else text(ended),
-            talk,
-            hold,
-            wrap,
-            abandoned,
-            resolved,
-            csat,
-            disposition,
-            arrived.astimezone(zone).date().isoformat(),
-            (arrived - _EPOCH) // _MICROSECOND,
-            None if answered is None else (answered - arrived).total_seconds(),
-            None if ended is None else (ended - arrived).total_seconds(),
-        )

@@ -54,17 +54,3 @@ def get(mapping, key):
 def signed(value, metric: str) -> str:
     """A gap from a target: percentage points for rates ("−2.9 pp"), signed durations, points."""
     return units.metric_gap(value, metric)
-
-
-@register.simple_tag
-def qs(base: dict, **changes) -> str:
-    """The page's filter query string with some keys changed (None or "" removes one)."""
-    from reporting.filters import querystring
-
-    return querystring(base, **changes)
-
-
-@register.simple_tag
-def grid_cells(row, query: str = ""):
-    """A process grid row's figure cells (reporting.dashboards.GridRow.cells_html)."""
-    return row.cells_html(query or "")

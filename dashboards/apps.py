@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class DashboardsConfig(AppConfig):
+    name = "dashboards"
+
+    def ready(self):
+        # The role home sections this app contributes (accounts renders them; see accounts.registry).
+        from dashboards import home_sections
+
+        home_sections.register()
