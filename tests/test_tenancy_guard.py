@@ -110,10 +110,18 @@ def as_client_user(client, alpha, bravo):
     return client
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15, item 5: the guard's middleware is not switched on yet (pages still read client data outside a scope)",
+)
 def test_the_guard_is_installed_for_every_request():
     assert "bpo_portal.middleware.TenancyGuardMiddleware" in settings.MIDDLEWARE
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15, item 5: the guard's middleware is not switched on yet (pages still read client data outside a scope)",
+)
 @pytest.mark.parametrize("name", ["bare", "scope_q_widened", "queryset_widened", "scope_q_of_another_model"])
 def test_a_query_on_client_data_without_a_scope_raises_inside_a_request(as_client_user, name):
     with pytest.raises(TenancyError) as raised:
@@ -123,6 +131,10 @@ def test_a_query_on_client_data_without_a_scope_raises_inside_a_request(as_clien
     assert "visible_to(request.user)" in message and "cross_tenant" in message
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15, item 5: the guard's middleware is not switched on yet (pages still read client data outside a scope)",
+)
 def test_an_anonymous_request_is_guarded_too(client, alpha, bravo):
     with pytest.raises(TenancyError):
         client.get(reverse("bare"))
