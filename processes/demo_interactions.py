@@ -311,43 +311,14 @@ class _ProcessSimulation:
             return roster
         weekday = day.weekday()
         options = self.shift_options(weekday)
-        members = []
-        if options:
-            for index, agent in enumerate(self.agents):
-                if weekday in OFF_PATTERNS[self.order[agent.code] % len(OFF_PATTERNS)]:
-                    continue
-                if index in self.away and day >= self.month_start:
-                    continue
-                daily = random.Random(f"{self.seed}:{agent.code}:{day.isoformat()}")
-                if daily.random() < ABSENCE:
-                    continue
-                choices = self.options[agent.code]
-                if len(choices) > 1:
-                    pks, weights = zip(*choices)
-                    if daily.choices(pks, weights)[0] != self.process.pk:
-                        continue
-                members.append((daily.random(), index))
-        members.sort()
+        members = self._members(day, weekday) if options else []
         # Agents needed per hour at 80 % occupancy for the day's forecast.
         hourly = HOURLY[self.channel]
         forecast = self.weekday_volume * WEEKDAY_FACTOR[self.channel][weekday]
         per_hour = forecast * HANDLE_ESTIMATE[self.channel] / 3600 / 0.8 / sum(hourly)
         need = [weight * per_hour for weight in hourly]
         cover = [0.0] * 24
-        shifts = []
-        for number in range(len(members)):
-            if number == 0 and self.live and len(members) >= 4:
-                best = NIGHT_SHIFT
-            else:
-                best, best_gain = options[0], -1.0
-                for offset in range(len(options)):
-                    start, finish = options[(number + offset) % len(options)]
-                    gain = sum(min(1.0, max(0.0, need[hour] - cover[hour])) for hour in range(start, finish))
-                    if gain > best_gain + 1e-9:
-                        best, best_gain = (start, finish), gain
-            shifts.append(best)
-            for hour in range(*best):
-                cover[hour] += 1.0
+        shifts = self._shifts(len(members), options, need, cover)
         starts = self.hours(day)
         roster = []
         for (_, index), (start_hour, end_hour) in zip(members, shifts):
@@ -365,6 +336,46 @@ class _ProcessSimulation:
             self._rosters.clear()
         self._rosters[day] = roster
         return roster
+
+    def _members(self, day: dt.date, weekday: int) -> list[tuple[float, int]]:
+        """(random order key, agent index) of the agents at work on `day`, sorted: not on a day
+        off, not away this month, not absent, and on this process today."""
+        members = []
+        for index, agent in enumerate(self.agents):
+            if weekday in OFF_PATTERNS[self.order[agent.code] % len(OFF_PATTERNS)]:
+                continue
+            if index in self.away and day >= self.month_start:
+                continue
+            daily = random.Random(f"{self.seed}:{agent.code}:{day.isoformat()}")
+            if daily.random() < ABSENCE:
+                continue
+            choices = self.options[agent.code]
+            if len(choices) > 1:
+                pks, weights = zip(*choices)
+                if daily.choices(pks, weights)[0] != self.process.pk:
+                    continue
+            members.append((daily.random(), index))
+        members.sort()
+        return members
+
+    def _shifts(self, count: int, options, need: list[float], cover: list[float]) -> list[tuple[int, int]]:
+        """`count` shifts laid greedily over the hourly `need` (adding to `cover`): each the
+        option that covers the most uncovered need, one agent on nights for live work."""
+        shifts = []
+        for number in range(count):
+            if number == 0 and self.live and count >= 4:
+                best = NIGHT_SHIFT
+            else:
+                best, best_gain = options[0], -1.0
+                for offset in range(len(options)):
+                    start, finish = options[(number + offset) % len(options)]
+                    gain = sum(min(1.0, max(0.0, need[hour] - cover[hour])) for hour in range(start, finish))
+                    if gain > best_gain + 1e-9:
+                        best, best_gain = (start, finish), gain
+            shifts.append(best)
+            for hour in range(*best):
+                cover[hour] += 1.0
+        return shifts
 
     def pick(self, ts: int, roster: list[tuple]) -> tuple[int, int]:
         """(slot, agent index) for work starting at `ts`.
@@ -403,30 +414,14 @@ class _ProcessSimulation:
     # --- generation --------------------------------------------------------------------------
 
     def rows(self) -> Iterator[dict[str, str]]:
-        rng = self.rng
-        channel = self.channel
         total_days = (self.last_day - self.first_day).days + 1
         for number in range(total_days):
             day = self.first_day + dt.timedelta(days=number)
             starts = self.hours(day)
-            day_start, day_end = starts[0], starts[24]
-            if day_start > self.end_ts:
+            day_end = starts[24]
+            if starts[0] > self.end_ts:
                 break
-            trend = 1.0 + 0.06 * (number / total_days - 0.5)
-            forecast = self.weekday_volume * WEEKDAY_FACTOR[channel][day.weekday()] * trend
-            ratio = rng.gauss(1.0, 0.06)
-            if rng.random() < SURGE_CHANCE:
-                ratio *= rng.uniform(1.25, 1.5)
-            ratio = max(ratio, 0.7)
-            pressure = self.day_pressure(day, ratio)
-            new = forecast * ratio * NEW_SHARE[channel]
-            count = int(new) + (rng.random() < new % 1)
-            for _ in range(count):
-                self.push(self.random_time(day, rng), NEW, self.customer(), -1)
-            if channel == "voice":
-                outbound = forecast * ratio * OUTBOUND_SHARE
-                for _ in range(int(outbound) + (rng.random() < outbound % 1)):
-                    self.push(rng.randrange(starts[10], starts[18]), OUTBOUND, self.customer(anonymous=0.0), -1)
+            pressure = self._arrivals(day, number, total_days, starts)
             roster = self.roster(day)
             out: list[tuple] = []
             heap = self.heap
@@ -441,28 +436,54 @@ class _ProcessSimulation:
                 else:
                     self.inbound_deferred(ts, seq, customer, pressure, out)
             out.sort()
-            prefix = f"{self.code}-{day:%Y%m%d}-"
-            iso = self.iso
-            for index, (arrived, _, answered, ended, agent, direction, customer, *rest) in enumerate(out, start=1):
-                talk, hold, wrap, abandoned, resolved, csat, disposition = rest
-                yield {
-                    "external_id": f"{prefix}{index:06d}",
-                    "process": self.code,
-                    "agent": agent,
-                    "channel": channel,
-                    "direction": direction,
-                    "customer_ref": customer,
-                    "arrived_at": iso(arrived),
-                    "answered_at": iso(answered) if answered is not None else "",
-                    "ended_at": iso(ended) if ended is not None else "",
-                    "talk_seconds": str(talk),
-                    "hold_seconds": str(hold),
-                    "wrap_seconds": str(wrap),
-                    "abandoned": "true" if abandoned else "false",
-                    "resolved": resolved,
-                    "csat": csat,
-                    "disposition": disposition,
-                }
+            yield from self._day_rows(day, out)
+
+    def _arrivals(self, day: dt.date, number: int, total_days: int, starts: list[int]) -> float:
+        """Queue the day's new contacts (and outbound calls for voice); returns the day's pressure."""
+        rng = self.rng
+        channel = self.channel
+        trend = 1.0 + 0.06 * (number / total_days - 0.5)
+        forecast = self.weekday_volume * WEEKDAY_FACTOR[channel][day.weekday()] * trend
+        ratio = rng.gauss(1.0, 0.06)
+        if rng.random() < SURGE_CHANCE:
+            ratio *= rng.uniform(1.25, 1.5)
+        ratio = max(ratio, 0.7)
+        pressure = self.day_pressure(day, ratio)
+        new = forecast * ratio * NEW_SHARE[channel]
+        count = int(new) + (rng.random() < new % 1)
+        for _ in range(count):
+            self.push(self.random_time(day, rng), NEW, self.customer(), -1)
+        if channel == "voice":
+            outbound = forecast * ratio * OUTBOUND_SHARE
+            for _ in range(int(outbound) + (rng.random() < outbound % 1)):
+                self.push(rng.randrange(starts[10], starts[18]), OUTBOUND, self.customer(anonymous=0.0), -1)
+        return pressure
+
+    def _day_rows(self, day: dt.date, out: list[tuple]) -> Iterator[dict[str, str]]:
+        """The CSV rows of one day's finished interactions, in arrival order."""
+        channel = self.channel
+        prefix = f"{self.code}-{day:%Y%m%d}-"
+        iso = self.iso
+        for index, (arrived, _, answered, ended, agent, direction, customer, *rest) in enumerate(out, start=1):
+            talk, hold, wrap, abandoned, resolved, csat, disposition = rest
+            yield {
+                "external_id": f"{prefix}{index:06d}",
+                "process": self.code,
+                "agent": agent,
+                "channel": channel,
+                "direction": direction,
+                "customer_ref": customer,
+                "arrived_at": iso(arrived),
+                "answered_at": iso(answered) if answered is not None else "",
+                "ended_at": iso(ended) if ended is not None else "",
+                "talk_seconds": str(talk),
+                "hold_seconds": str(hold),
+                "wrap_seconds": str(wrap),
+                "abandoned": "true" if abandoned else "false",
+                "resolved": resolved,
+                "csat": csat,
+                "disposition": disposition,
+            }
 
     def iso(self, ts: int) -> str:
         return dt.datetime.fromtimestamp(ts, self.tz).isoformat()

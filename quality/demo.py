@@ -129,7 +129,6 @@ def seed_quality() -> bool:
     qa = User.objects.get(username="qa")
     lead = _user("qa.lead", "Lena", "Lead", processes)
     newcomer = _user("qa.new", "Noah", "Newcomer", [p for p in processes if p.code == "ACME-VOICE"])
-    qa_processes = set(qa.assigned_processes.values_list("pk", flat=True))
     cards = {}
     for process in processes:
         sections = BACKOFFICE_CARD if process.channel == "backoffice" else CONTACT_CARD
@@ -137,7 +136,19 @@ def seed_quality() -> bool:
             actor=lead, process=process, name=f"{process.name} QA", sections=sections
         )
     today = timezone.localdate()
-    # Interactions worth evaluating: handled by an agent in the last 60 days, sampled evenly.
+    evaluations = _evaluations(rng, cards, qa=qa, lead=lead, today=today)
+    _responses(rng, evaluations, qa=qa, lead=lead, today=today)
+    _calibration(processes, cards, qa=qa, lead=lead, newcomer=newcomer)
+    _coaching(evaluations, today=today)
+    for process in processes:
+        services.sample_draw(process=process, week_start=today)
+    return True
+
+
+def _evaluations(rng, cards, *, qa, lead, today) -> list:
+    """About EVALUATIONS evaluations of interactions handled by an agent in the last DAYS days,
+    sampled evenly, and a few recent ones of the demo agent by `qa` (to acknowledge or dispute)."""
+    qa_processes = set(qa.assigned_processes.values_list("pk", flat=True))
     pool = list(
         Interaction.objects.filter(
             agent__isnull=False, answered_at__isnull=False, local_date__gte=today - timedelta(days=DAYS)
@@ -147,7 +158,6 @@ def seed_quality() -> bool:
     )
     chosen = rng.sample(pool, min(len(pool), EVALUATIONS))
     skill = {agent.pk: 0.6 + 0.35 * rng.random() for agent in Agent.objects.all()}
-    # The demo agent gets a few recent evaluations from `qa` so they can acknowledge or dispute.
     own = list(
         Interaction.objects.filter(
             agent__code="A0001", answered_at__isnull=False, local_date__gte=today - timedelta(days=14)
@@ -166,7 +176,12 @@ def seed_quality() -> bool:
             comment=rng.choice(["", "", "Good call overall.", "Work on probing before answering."]),
         )
         evaluations.append(evaluation)
-    # Most agents have responded to older evaluations.
+    return evaluations
+
+
+def _responses(rng, evaluations, *, qa, lead, today) -> None:
+    """Most agents have acknowledged their older evaluations; the demo agent has one dispute
+    resolved by an amendment and one open."""
     demo_agent = User.objects.get(username="agent")
     for evaluation in evaluations:
         agent_user = evaluation.agent.user
@@ -177,49 +192,58 @@ def seed_quality() -> bool:
         (e for e in evaluations if e.agent.user_id == demo_agent.pk and e.evaluator_id == qa.pk),
         key=lambda e: (e.score, e.local_date),
     )
-    if len(mine) >= 2:
-        resolved = services.dispute_open(
-            actor=demo_agent, evaluation=mine[0], reason="The customer asked to skip the upgrade offer; it was N/A."
-        )
-        answers = {a.criterion_id: a.points_earned for a in mine[0].answers.all()}
-        answers.update({c.pk: c.points_possible for c in mine[0].scorecard.criteria() if not c.fatal})
-        services.dispute_resolve(
-            actor=lead,
-            dispute=resolved,
-            decision="amend",
-            resolution="Checked the recording: the customer declined before the offer. Amended.",
-            answers=answers,
-        )
-        services.dispute_open(
-            actor=demo_agent, evaluation=mine[1], reason="I did verify the identity at the start of the call."
-        )
-    # One closed calibration session on an ACME-VOICE call, the lead as expert.
+    if len(mine) < 2:
+        return
+    resolved = services.dispute_open(
+        actor=demo_agent, evaluation=mine[0], reason="The customer asked to skip the upgrade offer; it was N/A."
+    )
+    answers = {a.criterion_id: a.points_earned for a in mine[0].answers.all()}
+    answers.update({c.pk: c.points_possible for c in mine[0].scorecard.criteria() if not c.fatal})
+    services.dispute_resolve(
+        actor=lead,
+        dispute=resolved,
+        decision="amend",
+        resolution="Checked the recording: the customer declined before the offer. Amended.",
+        answers=answers,
+    )
+    services.dispute_open(
+        actor=demo_agent, evaluation=mine[1], reason="I did verify the identity at the start of the call."
+    )
+
+
+def _calibration(processes, cards, *, qa, lead, newcomer) -> None:
+    """One closed calibration session on an ACME-VOICE call, the lead as expert."""
     voice = next(p for p in processes if p.code == "ACME-VOICE")
     call = (
         Interaction.objects.filter(process=voice, agent__isnull=False, answered_at__isnull=False)
         .order_by("-local_date", "id")
         .first()
     )
-    if call is not None:  # a very short history may have no answered call yet
-        session = services.calibration_create(
-            actor=lead,
-            interaction=call,
-            title="ACME voice calibration — identity checks",
-            participants=[qa, lead, newcomer],
-            expert=lead,
-        )
-        card = cards[voice.pk]
-        base = {c.pk: c.points_possible for c in card.criteria()}
-        criteria = list(card.criteria())
-        variants = {
-            lead: base,
-            qa: {**base, criteria[2].pk: 4},
-            newcomer: {**base, criteria[2].pk: 3, criteria[3].pk: 4, criteria[4].pk: None, criteria[5].pk: 2},
-        }
-        for user, answers in variants.items():
-            services.calibration_submit(actor=user, session=session, answers=answers)
-        services.calibration_close(actor=lead, session=session)
-    # Coaching by the North team leader.
+    if call is None:  # a very short history may have no answered call yet
+        return
+    session = services.calibration_create(
+        actor=lead,
+        interaction=call,
+        title="ACME voice calibration — identity checks",
+        participants=[qa, lead, newcomer],
+        expert=lead,
+    )
+    card = cards[voice.pk]
+    base = {c.pk: c.points_possible for c in card.criteria()}
+    criteria = list(card.criteria())
+    variants = {
+        lead: base,
+        qa: {**base, criteria[2].pk: 4},
+        newcomer: {**base, criteria[2].pk: 3, criteria[3].pk: 4, criteria[4].pk: None, criteria[5].pk: 2},
+    }
+    for user, answers in variants.items():
+        services.calibration_submit(actor=user, session=session, answers=answers)
+    services.calibration_close(actor=lead, session=session)
+
+
+def _coaching(evaluations, *, today) -> None:
+    """Coaching actions by the North team leader: on the three weakest evaluations of the team,
+    one for the demo agent, and one done a week ago."""
     leader = User.objects.get(username="tl.north")
     low = sorted(
         (e for e in evaluations if e.agent.team and e.agent.team.leader_id == leader.pk), key=lambda e: e.score
@@ -245,6 +269,3 @@ def seed_quality() -> bool:
             actor=leader, agent=low[-1].agent, topic="Product knowledge refresh", due_date=today - timedelta(days=7)
         )
         services.coaching_update(actor=leader, action=done, status="done", outcome="Completed the module; 9/10 quiz.")
-    for process in processes:
-        services.sample_draw(process=process, week_start=today)
-    return True

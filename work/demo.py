@@ -100,14 +100,32 @@ def seed_work_items(now=None) -> int:
     leader = User.objects.filter(username="tl.north").first() or admin
     if voice is None or admin is None:
         return 0
-    rng = random.Random(tag)  # the same batch for the same day
-    kinds = [WorkType.CALLBACK] * 4 + [WorkType.FOLLOW_UP] * 3 + [WorkType.BACK_OFFICE] * 4 + [WorkType.ESCALATION]
-    agents = list(Agent.objects.filter(processes=voice, active=True).order_by("code"))
-    created = 0
+    batch = _Batch(random.Random(tag), now, tag, voice=voice, admin=admin, leader=leader)  # same batch, same day
+    batch.morning_queue()
+    batch.with_agents()
+    # Globex number porting: a back-office queue that assigns itself (cap 5 per agent).
+    if porting is not None:
+        for n in range(1, 16):
+            batch.make(n, hours_ago=batch.rng.uniform(0.5, 30), kind=WorkType.BACK_OFFICE, process=porting)
+        work_settings_update(actor=admin, process=porting, auto_assign=True, max_open_per_agent=5)
+    WorkSettings.objects.get_or_create(process=voice)
+    return batch.created
 
-    def make(number, *, hours_ago, kind=None, due_in=None, priority=None, process=voice):
-        nonlocal created
-        kind = kind or rng.choice(kinds)
+
+class _Batch:
+    """One day's demo work items, drawn from one random generator in a fixed order."""
+
+    KINDS = [WorkType.CALLBACK] * 4 + [WorkType.FOLLOW_UP] * 3 + [WorkType.BACK_OFFICE] * 4 + [WorkType.ESCALATION]
+
+    def __init__(self, rng, now, tag, *, voice, admin, leader):
+        self.rng, self.now, self.tag = rng, now, tag
+        self.voice, self.admin, self.leader = voice, admin, leader
+        self.created = 0
+
+    def make(self, number, *, hours_ago, kind=None, due_in=None, priority=None, process=None):
+        rng, now = self.rng, self.now
+        process = process or self.voice
+        kind = kind or rng.choice(self.KINDS)
         received = now - timedelta(hours=hours_ago)
         due = None
         if due_in is not None:
@@ -115,13 +133,13 @@ def seed_work_items(now=None) -> int:
         elif kind == WorkType.CALLBACK:
             # Callbacks are promised for later today.
             due = max(received + timedelta(hours=rng.choice([4, 6, 8])), now + timedelta(hours=rng.uniform(2.5, 9)))
-        created += 1
+        self.created += 1
         item = work_item_create(
-            actor=leader if process == voice else admin,
+            actor=self.leader if process == self.voice else self.admin,
             process=process,
-            external_id=f"{tag}-{process.code}-{number:03d}",
+            external_id=f"{self.tag}-{process.code}-{number:03d}",
             type=kind,
-            title=_pick(rng, kind) if process == voice else rng.choice(PORTING),
+            title=_pick(rng, kind) if process == self.voice else rng.choice(PORTING),
             details="Demo item: see the customer's history before acting.",
             customer_ref=f"C{rng.randint(10000, 99999)}",
             priority=priority
@@ -136,38 +154,36 @@ def seed_work_items(now=None) -> int:
         item.created_at = received
         return item
 
-    # The morning queue: 40 unassigned items that arrived overnight and this morning.
-    for n in range(1, 41):
-        hours_ago = rng.uniform(0.2, 14)
-        if n <= 3:
-            # Already overdue: due 0.3-3 h ago, so received at least half an hour before that.
-            late = rng.uniform(0.3, 3)
-            make(n, hours_ago=rng.uniform(late + 0.5, 14), due_in=-late, priority=Priority.HIGH)
-        elif n <= 7:
-            make(n, hours_ago=hours_ago, due_in=rng.uniform(0.3, 1.8))  # about to breach
-        else:
-            make(n, hours_ago=hours_ago)
-    # Work already with agents: assigned, in progress, on hold, and finished ones.
-    agent_user = {a.pk: a.user for a in agents}
-    for n in range(41, 61):
-        item = make(n, hours_ago=rng.uniform(2, 20))
-        agent = agents[(n - 41) % min(len(agents), 8)] if agents else None
-        if agent is None:
-            continue
-        item = work_item_assign(actor=leader, item=item, agent=agent)
-        actor = agent_user.get(agent.pk) or admin
-        stage = n % 5
-        if stage >= 1:
-            item = work_item_transition(actor=actor, item=item, to=Status.IN_PROGRESS)
-        if stage == 2:
-            item = work_item_transition(actor=actor, item=item, to=Status.ON_HOLD, note="Waiting for the customer")
-        if stage >= 3:
-            item = work_item_transition(actor=actor, item=item, to=Status.DONE, note="Resolved with the customer")
-            _backdate_finished(item, rng, now)
-    # Globex number porting: a back-office queue that assigns itself (cap 5 per agent).
-    if porting is not None:
-        for n in range(1, 16):
-            make(n, hours_ago=rng.uniform(0.5, 30), kind=WorkType.BACK_OFFICE, process=porting)
-        work_settings_update(actor=admin, process=porting, auto_assign=True, max_open_per_agent=5)
-    WorkSettings.objects.get_or_create(process=voice)
-    return created
+    def morning_queue(self) -> None:
+        """40 unassigned items that arrived overnight and this morning."""
+        rng = self.rng
+        for n in range(1, 41):
+            hours_ago = rng.uniform(0.2, 14)
+            if n <= 3:
+                # Already overdue: due 0.3-3 h ago, so received at least half an hour before that.
+                late = rng.uniform(0.3, 3)
+                self.make(n, hours_ago=rng.uniform(late + 0.5, 14), due_in=-late, priority=Priority.HIGH)
+            elif n <= 7:
+                self.make(n, hours_ago=hours_ago, due_in=rng.uniform(0.3, 1.8))  # about to breach
+            else:
+                self.make(n, hours_ago=hours_ago)
+
+    def with_agents(self) -> None:
+        """Work already with agents: assigned, in progress, on hold, and finished ones."""
+        agents = list(Agent.objects.filter(processes=self.voice, active=True).order_by("code"))
+        agent_user = {a.pk: a.user for a in agents}
+        for n in range(41, 61):
+            item = self.make(n, hours_ago=self.rng.uniform(2, 20))
+            agent = agents[(n - 41) % min(len(agents), 8)] if agents else None
+            if agent is None:
+                continue
+            item = work_item_assign(actor=self.leader, item=item, agent=agent)
+            actor = agent_user.get(agent.pk) or self.admin
+            stage = n % 5
+            if stage >= 1:
+                item = work_item_transition(actor=actor, item=item, to=Status.IN_PROGRESS)
+            if stage == 2:
+                item = work_item_transition(actor=actor, item=item, to=Status.ON_HOLD, note="Waiting for the customer")
+            if stage >= 3:
+                item = work_item_transition(actor=actor, item=item, to=Status.DONE, note="Resolved with the customer")
+                _backdate_finished(item, self.rng, self.now)
