@@ -145,9 +145,9 @@ def remove_extra_day(kpi_rows: int) -> None:
     FCR window reaches, recompute those days, and clear the marks."""
     from django.db import connection
 
+    from processes.ledger import refresh_repeat_flags
+    from processes.models import KpiMark
     from reporting import engine
-    from reporting.marks import refresh_repeat_flags
-    from reporting.models import KpiMark
 
     since = END - timedelta(days=12)
     with connection.cursor() as cursor:
@@ -275,8 +275,8 @@ def main():
         from django.db import connection
         from django.utils.timezone import now as django_now
 
+        from processes.models import KpiMark
         from reporting import engine
-        from reporting.models import KpiMark
 
         if args.reuse:
             remove_extra_day(args.kpi_rows)

@@ -265,7 +265,7 @@ class Interaction(models.Model):
         ]
         indexes = [
             # Also how the import finds stored contacts for the repeat-contact rule (by day, see
-            # reporting.marks): an index by customer cost more on every insert than it saved.
+            # processes.ledger): an index by customer cost more on every insert than it saved.
             models.Index(fields=["process", "local_date"], name="interaction_process_day"),
         ]
 
@@ -279,16 +279,36 @@ class Interaction(models.Model):
             return models.Q(agent__user=user)
         return None
 
-    def is_short_abandon(self, process: Process) -> bool:
-        return bool(
-            self.abandoned
-            and self.duration_seconds is not None
-            and self.duration_seconds < process.short_abandon_seconds
-        )
-
     @property
     def handle_seconds(self) -> int:
         return self.talk_seconds + self.hold_seconds + self.wrap_seconds
+
+
+class KpiMark(models.Model):
+    """A (process, local day) whose KPI components must be recomputed: the ledger of changed days
+    (processes/ledger.py writes it, the KPI engine reads and deletes it).
+
+    Written in the same transaction as the change to the day (an import, a KPI-settings change,
+    an evaluation), so no change is lost to a broker outage; deleted by the recompute that covered
+    it (only if not marked again since).
+
+    `fcr_only` says that the only change to the day is flipped repeat-contact flags of its
+    interactions (a later contact arrived or went away): then only `fcr_resolved` of its stored
+    components can differ, and the engine rewrites just that. Any other reason to mark the day
+    clears it (a full mark wins over an FCR-only one for the same day).
+    """
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="+")
+    local_date = models.DateField()
+    marked_at = models.DateTimeField()
+    fcr_only = models.BooleanField(default=False, db_default=False)
+
+    class Meta:
+        db_table = "reporting_kpimark"  # the table kept its name when the model moved from reporting
+        constraints = [models.UniqueConstraint(fields=["process", "local_date"], name="kpimark_unique")]
+
+    def __str__(self):
+        return f"{self.process_id} {self.local_date}"
 
 
 class ImportStatus(models.TextChoices):

@@ -5,7 +5,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bpo_portal.services import set_fields, validated_save
-from processes.models import Interaction, Process, SLATarget
+from bpo_portal.tasks import enqueue_on_commit
+from processes import ledger
+from processes.models import ImportJob, Interaction, Process, SLATarget
+from processes.tasks import run_import_job
 
 
 def _replace_targets(process: Process, targets: list[dict]) -> None:
@@ -72,16 +75,10 @@ def process_update(*, actor, process: Process, sla_targets=None, client=None, **
     if "timezone" in changed:
         interaction_reattribute_days(process=process)
     if changed & {"fcr_window_days", "short_abandon_seconds"}:
-        from reporting.marks import refresh_repeat_flags
-
-        refresh_repeat_flags(process)
+        ledger.refresh_repeat_flags(process)
     if changed:
-        from bpo_portal.tasks import enqueue_on_commit
-        from reporting.marks import mark_all_days
-        from reporting.tasks import recompute_marked_kpis
-
-        mark_all_days(process)
-        enqueue_on_commit(recompute_marked_kpis, process_ids=[process.pk])
+        ledger.mark_all_days(process)
+        ledger.days_marked([process.pk])
     return process
 
 
@@ -91,8 +88,6 @@ def interaction_reattribute_days(*, process: Process, batch_size: int = 5000) ->
     The old days are marked for recomputation too (they lose these interactions); the caller
     marks the new days. Returns the number of interactions moved to another day.
     """
-    from reporting.marks import affected_days, upsert_marks
-
     zone = ZoneInfo(process.timezone)
     moved = []
     total = 0
@@ -109,23 +104,18 @@ def interaction_reattribute_days(*, process: Process, batch_size: int = 5000) ->
             Interaction.objects.bulk_update(moved, ["local_date"])
             moved.clear()
     Interaction.objects.bulk_update(moved, ["local_date"])
-    pairs = {(process.pk, d) for day in old_days for d in affected_days(day, process.fcr_window_days)}
+    pairs = {(process.pk, d) for day in old_days for d in ledger.affected_days(day, process.fcr_window_days)}
     with connection.cursor() as cursor:
-        upsert_marks(cursor, pairs, timezone.now())
+        ledger.upsert_marks(cursor, pairs, timezone.now())
     return total
 
 
 @transaction.atomic
 def import_job_create(*, actor, upload):
     """Store an uploaded CSV file and queue its import (run in-process in the embedded default)."""
-    from processes.models import ImportJob
-    from processes.tasks import run_import_job
-
     job = ImportJob.objects.create(
         created_by=actor, file=upload, original_name=upload.name[:255], size_bytes=upload.size or 0
     )
-    from bpo_portal.tasks import enqueue_on_commit
-
     # If the broker is down the job stays queued (stored file and row) and the worker's sweep
     # (processes.requeue_stale_imports) queues it again once the broker is back.
     enqueue_on_commit(run_import_job, job.pk)

@@ -2,8 +2,8 @@
 coaching and notifications. Views and the API call these; nothing else writes quality rows.
 
 Each change to a current evaluation (created, amended, voided) marks its (process, local day)
-for KPI recomputation in the same transaction (`reporting.marks`), so the QA score components
-(`quality.selectors.qa_components_sql`) are picked up by the engine.
+for KPI recomputation in the same transaction (`processes.ledger`), so the QA score components
+(`quality.components.qa_components_sql`) are picked up by the engine.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.permissions import has_capability
 from accounts.scoping import scope_q
 from bpo_portal.services import validated_save
+from processes import ledger
 from quality import scoring
 from quality.models import (
     AgentResponse,
@@ -58,24 +59,12 @@ def _require_visible(actor, obj, message="Not found.") -> None:
 
 
 def _mark_day(process_id: int, day: date) -> None:
-    """Mark (process, day) for KPI recomputation, and ask for it once the transaction commits."""
-    from reporting.marks import upsert_marks
-
+    """Mark (process, day) in the ledger of changed days, and fire its hook (the KPI engine
+    queues the recompute once the transaction commits): once per process per transaction, however
+    many evaluations it writes."""
     with connection.cursor() as cursor:
-        upsert_marks(cursor, {(process_id, day)}, timezone.now())
-
-    def recompute():
-        from bpo_portal.tasks import enqueue_safely
-        from reporting.tasks import recompute_marked_kpis
-
-        enqueue_safely(recompute_marked_kpis, process_ids=[process_id])
-
-    recompute.quality_process_id = process_id
-    # One recompute per process per transaction, however many evaluations it writes (the
-    # marks themselves are the durable record; the beat sweep covers any lost request).
-    pending = getattr(connection, "run_on_commit", [])
-    if not any(getattr(entry[1], "quality_process_id", None) == process_id for entry in pending):
-        transaction.on_commit(recompute)
+        ledger.upsert_marks(cursor, {(process_id, day)}, timezone.now())
+    ledger.days_marked([process_id], once_per_transaction=True)
 
 
 def notify(*, recipients, subject: str, body: str = "", url: str = "") -> list[Notification]:

@@ -20,10 +20,9 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from processes.models import Interaction, Process
+from processes.ledger import refresh_repeat_flags
+from processes.models import Interaction, KpiMark, Process
 from reporting.kpis import component_sql, qa_component_sql
-from reporting.marks import refresh_repeat_flags
-from reporting.models import KpiMark
 
 log = logging.getLogger(__name__)
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, process id)

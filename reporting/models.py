@@ -84,27 +84,3 @@ class DailyKpi(models.Model):
         if role == "agent":
             return models.Q(agent__user=user)
         return None
-
-
-class KpiMark(models.Model):
-    """A (process, local day) whose components must be recomputed.
-
-    Written in the same transaction as the import that changes the day, so no import is lost to
-    a broker outage; deleted by the recompute that covered it (only if not marked again since).
-
-    `fcr_only` says that the only change to the day is flipped repeat-contact flags of its
-    interactions (a later contact arrived or went away): then only `fcr_resolved` of its stored
-    components can differ, and the engine rewrites just that. Any other reason to mark the day
-    clears it (a full mark wins over an FCR-only one for the same day).
-    """
-
-    process = models.ForeignKey("processes.Process", on_delete=models.CASCADE, related_name="+")
-    local_date = models.DateField()
-    marked_at = models.DateTimeField()
-    fcr_only = models.BooleanField(default=False, db_default=False)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["process", "local_date"], name="kpimark_unique")]
-
-    def __str__(self):
-        return f"{self.process_id} {self.local_date}"

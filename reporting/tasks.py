@@ -4,6 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
+from bpo_portal.tasks import enqueue_on_commit
 from processes.models import Process
 from reporting import engine, hooks
 
@@ -16,6 +17,14 @@ def recompute_marked_kpis(process_ids=None) -> dict:
     if not isinstance(result, dict) or result.get("processes", 1):
         hooks.recomputed(result)
     return result
+
+
+def queue_recompute(process_ids: list[int]) -> None:
+    """The ledger's hook (processes.ledger.on_days_marked, registered in ReportingConfig.ready):
+    queue the recompute of the marked days of these processes; the ledger calls it once the
+    marking transaction commits, so it is queued at once (a broker that is down is logged, the
+    sweep below catches up)."""
+    enqueue_on_commit(recompute_marked_kpis, process_ids=sorted(process_ids))
 
 
 @shared_task(name="reporting.sweep_kpi_marks", acks_late=True)

@@ -7,7 +7,8 @@ import time
 import pytest
 from django.db import connection
 
-from reporting.models import DailyKpi, KpiMark
+from processes.models import KpiMark
+from reporting.models import DailyKpi
 from tests.kpi_helpers import load, row, table_snapshot
 
 pytestmark = pytest.mark.celery_worker

@@ -44,9 +44,9 @@ from django.test import Client as WebClient
 from django.test import TestCase
 
 from accounts.models import Role
-from processes.models import ImportJob, Interaction
+from processes.models import ImportJob, Interaction, KpiMark
 from reporting import engine
-from reporting.models import DailyKpi, KpiMark
+from reporting.models import DailyKpi
 from tests.conftest import api_as
 from tests.factories import AgentFactory, ClientFactory, ProcessFactory, TeamFactory, UserFactory
 from tests.spec_lists import IMPORT_COLUMNS

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from bpo_portal import tasks as bpo_tasks
 from bpo_portal.celery import app
-from processes.models import ImportJob, ImportStatus, Interaction
+from processes.models import ImportJob, ImportStatus, Interaction, KpiMark
 from processes.tasks import requeue_stale_imports
-from reporting.models import DailyKpi, KpiMark
+from reporting.models import DailyKpi
 from reporting.tasks import sweep_kpi_marks
 from tests.conftest import api_as
 from tests.factories import WorkItemFactory

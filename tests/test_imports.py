@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
 from processes.imports import ImportFailed, import_csv, import_records
-from processes.models import ImportJob, Interaction, Process
+from processes.models import ImportJob, Interaction, KpiMark, Process
 from reporting import engine
-from reporting.models import DailyKpi, KpiMark
+from reporting.models import DailyKpi
 from tests.conftest import ROOT, api_as
 from tests.kpi_helpers import csv_text, load, rollup, row, table_snapshot
 

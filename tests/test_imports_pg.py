@@ -22,8 +22,7 @@ from processes.imports import (
     postgres_path,
     writing,
 )
-from processes.models import Interaction
-from reporting.models import KpiMark
+from processes.models import Interaction, KpiMark
 from tests.conftest import require
 from tests.kpi_helpers import csv_text, row
 

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Case, Value, When
 
-from processes.models import Process
+from processes.models import KpiMark, Process
 from reporting import engine
-from reporting.models import DailyKpi, KpiMark
+from reporting.models import DailyKpi
 from tests.factories import AgentFactory, ClientFactory, ProcessFactory, TeamFactory
 from tests.kpi_helpers import load, rollup, row, table_snapshot
 
@@ -299,8 +299,8 @@ def test_tat_compliance_counts_back_office_items_only(kolkata):
 def test_the_tat_migration_marks_the_days_that_counted_other_channels(kolkata):
     import importlib
 
-    from django.apps import apps
     from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     migration = importlib.import_module("reporting.migrations.0004_mark_days_for_tat_back_office_only")
     Process.objects.filter(pk=kolkata.pk).update(channel="backoffice")
@@ -324,7 +324,9 @@ def test_the_tat_migration_marks_the_days_that_counted_other_channels(kolkata):
 
     editor = Editor()
     editor.connection = connection
-    migration.mark_days(apps, editor)
+    # The models as the migration knew them (KpiMark was reporting's then; processes/0007 moved it).
+    state = MigrationLoader(connection).project_state(("reporting", "0004_mark_days_for_tat_back_office_only"))
+    migration.mark_days(state.apps, editor)
     assert list(KpiMark.objects.values_list("local_date", "fcr_only")) == [(date(2026, 10, 3), False)]
 
 
@@ -636,9 +638,9 @@ def test_refreshing_repeat_flags_restores_the_definition_and_marks_the_days_it_f
     customer reference. Only days with flipped flags get (FCR-only) marks."""
     from django.db import connection
 
+    from processes.ledger import refresh_repeat_flags
     from processes.models import Interaction
     from reporting.kpis import repeat_contact_sql
-    from reporting.marks import refresh_repeat_flags
 
     other = ProcessFactory(client=kolkata.client, code="IN-CHAT", timezone="Asia/Kolkata")
     AgentFactory(code="A9", processes=[other])
@@ -746,7 +748,7 @@ def _fcr_setup(kolkata):
 def test_an_fcr_only_mark_rewrites_fcr_resolved_and_nothing_else(kolkata):
     from django.db import connection
 
-    from reporting.marks import upsert_marks
+    from processes.ledger import upsert_marks
 
     day = _fcr_setup(kolkata)
     with connection.cursor() as cursor:
@@ -760,7 +762,7 @@ def test_an_fcr_only_mark_rewrites_fcr_resolved_and_nothing_else(kolkata):
 def test_a_day_marked_both_ways_is_rewritten_in_full(kolkata):
     from django.db import connection
 
-    from reporting.marks import upsert_marks
+    from processes.ledger import upsert_marks
 
     day = _fcr_setup(kolkata)
     for kinds in ((True, False), (False, True)):  # a full mark wins, whichever comes first
@@ -780,7 +782,7 @@ def test_an_fcr_only_day_that_changed_otherwise_is_rewritten_in_full(kolkata):
     rewrite falls back to a full one."""
     from django.db import connection
 
-    from reporting.marks import upsert_marks
+    from processes.ledger import upsert_marks
 
     day = _fcr_setup(kolkata)
     DailyKpi.objects.filter(local_date=day).update(fcr_eligible=5)

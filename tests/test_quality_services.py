@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from accounts.models import Role
+from processes.models import KpiMark
 from quality import selectors, services
 from quality.models import AgentResponse, Evaluation, EvaluationStatus, Notification, SampleItem
-from reporting.models import KpiMark
 from tests.factories import AgentFactory, UserFactory
 from tests.quality_fixtures import SECTIONS, build, full_marks, make_interaction
 

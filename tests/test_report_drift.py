@@ -14,9 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from processes.models import SLATarget
+from processes.models import KpiMark, SLATarget
 from reporting import engine
-from reporting.models import KpiMark
 from sla.alerts import sla_alerts_evaluate
 from sla.models import ReportVersion, SlaAlert
 from sla.reports import selectors

@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processes.imports import ImportFailed
-from processes.models import Interaction
-from reporting.models import KpiMark
+from processes.models import Interaction, KpiMark
 from tests.factories import AgentFactory, ProcessFactory, WorkItemFactory
 from work.imports import import_work_items
 from work.models import TRANSITIONS, EventKind, Status, WorkItem, WorkSettings, WorkType

@@ -1,8 +1,8 @@
-"""Every call of the import into the ledger of changed days and the KPI worker, one small function
+"""Every call of the import into the ledger of changed days (processes.ledger), one small function
 each: the marks of the (process, local day) pairs it changes, the repeat-contact flags it
-evaluates, the changed days it reads back for its report, and the recompute it queues after
-commit. Nothing else in the package knows where the ledger lives, so moving it changes the
-imports of this module only."""
+evaluates, the changed days it reads back for its report, and the hook it fires for them (the
+KPI engine registers the recompute, queued after commit). Nothing else in the package knows the
+ledger."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from datetime import datetime
 
 from django.db import connection
 
-from bpo_portal.tasks import enqueue_on_commit
-from reporting.marks import (
+from processes.ledger import (
+    days_marked,
     evaluate_repeat_flags_for_import,
     flags_join,
     mark_days_for_import,
     refresh_repeat_flags_for_import,
 )
-from reporting.tasks import recompute_marked_kpis
 
 
 def days_mark(cursor, staging: str, now: datetime) -> tuple[set[int], int]:
@@ -56,6 +55,7 @@ def changed_days(cursor, process_ids: set[int], now: datetime) -> list[tuple[int
 
 
 def recompute_enqueue(process_ids: set[int]) -> None:
-    """Queue the KPI recompute of these processes once the import commits. The marks are
-    committed with the rows: if the broker is down, the worker's sweep recomputes them."""
-    enqueue_on_commit(recompute_marked_kpis, process_ids=sorted(process_ids))
+    """Fire the ledger's hook for these processes (the KPI engine queues their recompute once the
+    import commits). The marks are committed with the rows: if the broker is down, the worker's
+    sweep recomputes them."""
+    days_marked(process_ids)

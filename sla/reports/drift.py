@@ -22,9 +22,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bpo_portal import units
-from processes.models import Process
+from processes.models import KpiMark, Process
 from reporting import kpis, periods
-from reporting.models import DailyKpi, KpiMark
+from reporting.models import DailyKpi
 from sla import compliance
 
 SCHEMA = 1

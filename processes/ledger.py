@@ -1,15 +1,69 @@
-"""Marks: which (process, local day) pairs need their KPI components recomputed.
+"""The ledger of changed days: which (process, local day) pairs need their KPI components
+recomputed, and the repeat-contact flags (`Interaction.has_repeat`) whose changes put days on it.
 
-Marks are rows in the database, written in the same transaction as the change that causes
-them, so a change can never be "lost" because a broker was down: the periodic sweep finds them.
+Marks are rows (`KpiMark`, table `reporting_kpimark`) written in the same transaction as the
+change that causes them: an import, a change of a process's KPI settings, a completed work item
+(through the import), an evaluation. So a change can never be "lost" because a broker was down:
+the KPI engine's periodic sweep finds them. The engine (reporting) reads and deletes them; it is
+above this app and is never imported here.
+
+The writers call `days_marked(process_ids)` after marking. The apps above register what that
+triggers, once, from their AppConfig.ready:
+
+    on_days_marked(callback)    callback(process_ids) once the transaction commits (at once
+                                outside one), with the sorted ids of the processes the writer
+                                marked (reporting queues the recompute of the marked days).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
+
+from processes.models import Interaction
+
+# --- the hook: what marking triggers above -----------------------------------------------------------
+
+_on_days_marked: list[Callable[[list[int]], None]] = []
+
+
+def on_days_marked(callback: Callable[[list[int]], None]) -> Callable[[list[int]], None]:
+    """Register `callback` (once: registering it again changes nothing); returns it."""
+    if callback not in _on_days_marked:
+        _on_days_marked.append(callback)
+    return callback
+
+
+def days_marked(process_ids, *, once_per_transaction: bool = False) -> None:
+    """The writer has marked days of these processes: once the transaction commits (at once
+    outside one), run the registered callbacks with their sorted ids.
+
+    A writer that marks many times in one transaction (the evaluations of a calibration, a
+    batch of amendments) asks `once_per_transaction`: then the callbacks run once per process per
+    transaction, for the ids no earlier such call of the transaction named (the marks are the
+    durable record; the engine's sweep covers any lost request)."""
+    ids = sorted(set(process_ids))
+    if once_per_transaction:
+        pending: set[int] = set()
+        for entry in getattr(connection, "run_on_commit", []):
+            pending |= getattr(entry[1], "ledger_once_ids", set())
+        ids = [pid for pid in ids if pid not in pending]
+    if not ids:
+        return
+
+    def run() -> None:
+        for callback in list(_on_days_marked):
+            callback(ids)
+
+    if once_per_transaction:
+        run.ledger_once_ids = set(ids)
+    transaction.on_commit(run)
+
+
+# --- marks ---------------------------------------------------------------------------------------------
 
 
 def affected_days(day: date, fcr_window_days: int) -> list[date]:
@@ -302,8 +356,6 @@ def refresh_repeat_flags(process=None, *, since: date | None = None) -> int:
 
 def mark_all_days(process) -> int:
     """Mark every day that has interactions of `process` (after its KPI settings change)."""
-    from processes.models import Interaction
-
     days = Interaction.objects.filter(process=process).values_list("local_date", flat=True).distinct()
     with connection.cursor() as cursor:
         return upsert_marks(cursor, {(process.pk, day) for day in days}, timezone.now())
