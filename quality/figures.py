@@ -3,7 +3,7 @@
 fatal rate, from sums over those evaluations.
 
 Two readers sum them: the KPI engine per (process, local day, agent, team) from the QA
-components of `quality.selectors.qa_components_sql` (`qa_count`, `qa_sum`), read back through
+components of `quality.components.qa_components_sql` (`qa_count`, `qa_sum`), read back through
 `qa_score` below (reporting.kpis.FIGURES["qa_score"]); and the quality pages per process or month
 from the ORM (`quality.selectors`). Every figure over any range or grouping is a ratio of sums,
 never a mean of daily or per-agent figures; with nothing to divide by it is undefined (None,

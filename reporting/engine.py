@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from processes.ledger import refresh_repeat_flags
 from processes.models import Interaction, KpiMark, Process
-from reporting.kpis import component_sql, qa_component_sql
+from quality.components import qa_component_sql
+from reporting.kpis import component_sql
 
 log = logging.getLogger(__name__)
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, process id)
@@ -36,7 +37,7 @@ def _columns() -> list[str]:
 def _select_sql(where: str) -> str:
     """The components of the interactions matching `where`, one row per (process, day, agent, team),
     in the column order of `_columns()`; the QA components of their current evaluations joined on
-    the same key (reporting.kpis.qa_component_sql)."""
+    the same key (quality.components.qa_component_sql)."""
     components = component_sql("i", "p")
     interactions = (
         "SELECT i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id, "

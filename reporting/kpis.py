@@ -183,23 +183,6 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     }
 
 
-def qa_component_sql(where: str) -> str:
-    """SQL: the QA components (KPIS.md, "Quality score") per (process, client, local day, agent,
-    team) of the interactions matching `where` (alias `i`): `qa_count` current evaluations
-    (status `final`: not superseded by an amendment, not voided), `qa_sum` the sum of their
-    scores (0..100), and `qa_error_free` how many lost no points (the back-office accuracy of the
-    quality pages). An evaluation counts on the day and for the agent of the interaction it
-    scored, so every QA group is also an interaction group."""
-    return (
-        "SELECT i.process_id AS process_id, i.client_id AS client_id, i.local_date AS local_date,"
-        " i.agent_id AS agent_id, i.team_id AS team_id, COUNT(*) AS qa_count, SUM(e.score) AS qa_sum,"
-        " SUM(CASE WHEN e.error_free THEN 1 ELSE 0 END) AS qa_error_free"
-        " FROM quality_evaluation e JOIN processes_interaction i ON i.id = e.interaction_id"
-        f" WHERE e.status = 'final' AND {where}"
-        " GROUP BY i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id"
-    )
-
-
 # --- figures from summed components -----------------------------------------------------------------
 
 

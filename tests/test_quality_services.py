@@ -11,6 +11,7 @@ from django.db import connection
 from accounts.models import Role
 from processes.models import KpiMark
 from quality import selectors, services
+from quality.components import qa_components_sql
 from quality.models import AgentResponse, Evaluation, EvaluationStatus, Notification, SampleItem
 from tests.factories import AgentFactory, UserFactory
 from tests.quality_fixtures import SECTIONS, build, full_marks, make_interaction
@@ -34,7 +35,7 @@ def components(process, start=DAY, end=DAY):
         "end": connection.ops.adapt_datefield_value(end),
     }
     with connection.cursor() as cursor:
-        cursor.execute(selectors.qa_components_sql(), params)
+        cursor.execute(qa_components_sql(), params)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
@@ -129,7 +130,7 @@ def test_qa_components_merge_into_the_engine_rows_as_documented(alpha, qa):
         "  FROM processes_interaction i WHERE i.process_id = %(process)s"
         "  AND i.local_date BETWEEN %(start)s AND %(end)s"
         "  GROUP BY i.process_id, i.client_id, i.local_date, i.agent_id, i.team_id) g"
-        f" LEFT JOIN ({selectors.qa_components_sql()}) q ON q.process_id = g.process_id"
+        f" LEFT JOIN ({qa_components_sql()}) q ON q.process_id = g.process_id"
         " AND q.local_date = g.local_date AND COALESCE(q.agent_id, 0) = COALESCE(g.agent_id, 0)"
         " AND COALESCE(q.team_id, 0) = COALESCE(g.team_id, 0) ORDER BY g.local_date"
     )

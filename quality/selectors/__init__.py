@@ -1,4 +1,4 @@
-"""Scoped reads of the quality app, and the QA components for the KPI engine.
+"""Scoped reads of the quality app (the KPI engine's QA components are quality.components).
 
 `quality.selectors` is one room in four parts: evaluations (with disputes, scorecards and the
 week's sample), aggregates (QA figures per process and month, criterion failure rates), coaching
@@ -64,46 +64,8 @@ from quality.selectors.evaluations import (
     scorecard_page,
     with_dispute_state,
 )
-from reporting.kpis import qa_component_sql
-
-# --- the KPI engine's QA components ----------------------------------------------------------------
-
-QA_COMPONENT_COLUMNS = (
-    "process_id",
-    "client_id",
-    "local_date",
-    "agent_id",
-    "team_id",
-    "qa_count",
-    "qa_sum",
-    "qa_error_free",
-)
-
-
-def qa_components_sql(*, all_processes: bool = False) -> str:
-    """SQL (SQLite and PostgreSQL) yielding the QA components per (process, client, local day,
-    agent, team) from the current evaluations: one row per group with
-
-    - `qa_count`: number of current evaluations (status `final`: not superseded by an
-      amendment, not voided) of interactions of that group,
-    - `qa_sum`: the sum of their scores (0..100 each; KPIS.md's QA score = qa_sum ÷ qa_count),
-    - `qa_error_free`: how many of them lost no points on any applicable criterion (accuracy =
-      qa_error_free ÷ qa_count, the back-office "items without any error" share).
-
-    The key columns come from the evaluated interaction (`processes_interaction`), exactly as the
-    engine groups interactions, so every QA group matches an interaction group (LEFT JOIN safe).
-    Parameters, named like the engine's: `%(process)s` (omitted when `all_processes`),
-    `%(start)s`, `%(end)s` (inclusive local dates).
-    """
-    # The definition lives with the other KPI definitions (reporting.kpis); only fixed text is
-    # spliced in, values travel as parameters.
-    where = "i.local_date BETWEEN %(start)s AND %(end)s"
-    return qa_component_sql(where if all_processes else f"i.process_id = %(process)s AND {where}")
-
 
 __all__ = [
-    "QA_COMPONENT_COLUMNS",
-    "qa_components_sql",
     # evaluations
     "EvaluationListing",
     "EvaluationPage",
