@@ -30,28 +30,53 @@ from collections.abc import Callable, Iterator
 from django.core.exceptions import EmptyResultSet
 
 from agents.models import Agent
+from processes.imports.conditions import message_sql
 from processes.imports.csv_reader import EMPTY_FILE, UTF8_ERROR, check_header, header_names, malformed, width_error
 from processes.imports.python_path import RowValidator
 from processes.imports.report import MAX_LISTED_ERRORS, ImportError_, ImportFailed, ImportReport
-from processes.imports.rules import CHANNELS, COLUMNS, REQUIRED_COLUMNS
+from processes.imports.rules import CHECKS, COLUMNS, FIELDS, REQUIRED_COLUMNS, TYPED
 from processes.imports.scope import importable_processes, nameable_agents
 from processes.imports.staging import STAGING_COLUMNS, STAGING_TYPES, CopyStream, Staging, copy_line
 
 _BLOCK = 1 << 20
 _SLOW_LINES = 1000
 _EOL = re.compile(rb"\r\n?|\n")
-# Raw columns that PostgreSQL parses on COPY (empty = NULL); every other column is text.
-_RAW_TYPES = {
-    "arrived_at": "timestamptz",
-    "answered_at": "timestamptz",
-    "ended_at": "timestamptz",
-    "talk_seconds": "integer",
-    "hold_seconds": "integer",
-    "wrap_seconds": "integer",
-    "abandoned": "boolean",
-    "resolved": "boolean",
-    "csat": "smallint",
-}
+# Raw columns that PostgreSQL parses on COPY (empty = NULL), as rules.FIELDS types them; every
+# other column is text.
+_RAW_TYPES = {field.name: field.kind.sql_type for field in TYPED}
+_TYPED_NAMES = frozenset(_RAW_TYPES)
+
+# --- the checks, rendered from rules.py -------------------------------------------------------------
+
+
+def sql_checks(names: dict[str, str]) -> list[tuple[int, str, str]]:
+    """Each check of rules.CHECKS that can fail on the COPY path as (its place in CHECKS, from 1;
+    its column; a CASE giving its message or NULL), with `names[name]` the SQL of each name the
+    conditions speak of. An alternative whose condition has no SQL form (`Invalid`: the fast
+    pattern passes only text its field's reader takes) is left out, and so is a check left
+    with none."""
+    checks = []
+    for order, rule in enumerate(CHECKS, 1):
+        whens = [
+            f"WHEN {sql} THEN {message_sql(template, names)}"
+            for condition, template in rule.alternatives
+            if (sql := condition.sql(names, _TYPED_NAMES)) is not None
+        ]
+        if whens:
+            checks.append((order, rule.column, f"CASE {' '.join(whens)} END"))
+    return checks
+
+
+def sql_conditions(names: dict[str, str]) -> list[str]:
+    """The SQL of every alternative's condition that has one, in CHECKS order: a record is valid
+    on the COPY path when none of them is true."""
+    return [
+        sql
+        for rule in CHECKS
+        for condition, _ in rule.alternatives
+        if (sql := condition.sql(names, _TYPED_NAMES)) is not None
+    ]
+
 
 # Fast-path field patterns (bytes). Years 1000-2999, calendar-valid dates, offsets within
 # −12:00 … +14:00 (PostgreSQL itself would read up to ±15:59), at most microseconds: forms both
@@ -384,16 +409,20 @@ class _PostgresCsv:
     # -- checking, set-based
 
     def _expressions(self) -> dict[str, str]:
+        """The SQL of each field's value over `_from`: the raw column (NULL::type or '' when the
+        file has none), with a typed field's empty value (`Kind.sql_empty`) for NULL."""
         present = set(self.names)
         exprs = {}
-        for name in COLUMNS:
+        for field in FIELDS:
+            name, kind = field.name, field.kind
             if name in present:
                 exprs[name] = f"r.{name}"
             elif name in _RAW_TYPES:
-                exprs[name] = f"NULL::{_RAW_TYPES[name]}"
+                exprs[name] = f"NULL::{kind.sql_type}"
             else:
                 exprs[name] = "''"
-        exprs["abandoned"] = f"coalesce({exprs['abandoned']}, false)"
+            if kind.sql_empty is not None:
+                exprs[name] = f"coalesce({exprs[name]}, {kind.sql_empty})"
         return exprs
 
     def _from(self) -> str:
@@ -407,71 +436,23 @@ class _PostgresCsv:
         return sql
 
     def _valid(self) -> str:
-        """True exactly when none of `_rules` gives an error."""
-        x = self._expressions()
-        e, pc, ag, ch, d = x["external_id"], x["process"], x["agent"], x["channel"], x["direction"]
-        arr, ans, end, ab, cs = x["arrived_at"], x["answered_at"], x["ended_at"], x["abandoned"], x["csat"]
-        cr, disp = x["customer_ref"], x["disposition"]
-        channels = ", ".join(f"'{c}'" for c in CHANNELS)
-        staffed = "s.agent_id IS NOT NULL" if "agent" in self.names else "false"
-        return " AND ".join(
-            [
-                f"{e} <> ''",
-                f"(octet_length({e}) <= 100 OR length({e}) <= 100)",
-                f"{pc} <> ''",
-                "p.id IS NOT NULL",
-                f"{ch} IN ('', {channels})",
-                f"{d} IN ('', 'inbound', 'outbound')",
-                f"(octet_length({cr}) <= 100 OR length({cr}) <= 100)",
-                f"(octet_length({disp}) <= 100 OR length({disp}) <= 100)",
-                f"{arr} IS NOT NULL",
-                f"({ans} IS NULL OR {ans} >= {arr})",
-                f"({end} IS NULL OR ({end} >= {arr} AND ({ans} IS NULL OR {end} >= {ans})))",
-                f"({cs} IS NULL OR {ans} IS NOT NULL)",
-                f"CASE WHEN {ab} THEN {ans} IS NULL AND {ag} = '' AND {end} IS NOT NULL"
-                f" ELSE ({ans} IS NULL OR {ag} <> '') AND ({ag} = '' OR {staffed}) END",
-            ]
-        )
+        """True exactly when none of `_rules` gives an error: no alternative's condition is true
+        (a NULL condition, a missing timestamp of `Before`, is no error, as in a CASE)."""
+        return " AND ".join(f"({condition}) IS NOT TRUE" for condition in sql_conditions(self._names()))
 
     def _rules(self) -> list[tuple[int, str, str]]:
-        """RowValidator's rules that the fast path leaves to SQL, in its order: (order, column,
-        message or NULL). Typed values that reach SQL are well-formed by construction."""
-        x = self._expressions()
-        e, pc, ag, ch, d = x["external_id"], x["process"], x["agent"], x["channel"], x["direction"]
-        arr, ans, end, ab, cs = x["arrived_at"], x["answered_at"], x["ended_at"], x["abandoned"], x["csat"]
-        cr, disp = x["customer_ref"], x["disposition"]
-        channels = ", ".join(f"'{c}'" for c in CHANNELS)
-        channel_list = ", ".join(CHANNELS)
-        unknown = "a.id IS NULL" if "agent" in self.names else "true"
-        unstaffed = "s.agent_id IS NULL" if "agent" in self.names else "true"
-        return [
-            (1, "external_id", f"CASE WHEN {e} = '' THEN 'required'"
-                f" WHEN length({e}) > 100 THEN 'longer than 100 characters' END"),
-            (2, "process", f"CASE WHEN {pc} = '' THEN 'required'"
-                f" WHEN p.id IS NULL THEN format('no process ''%s'' that you may import into', {pc}) END"),
-            (3, "channel", f"CASE WHEN {ch} NOT IN ('', {channels})"
-                f" THEN format('''%s'' is not one of {channel_list}', {ch}) END"),
-            (4, "direction", f"CASE WHEN {d} NOT IN ('', 'inbound', 'outbound')"
-                f" THEN format('''%s'' is not inbound or outbound', {d}) END"),
-            (5, "customer_ref", f"CASE WHEN length({cr}) > 100 THEN 'longer than 100 characters' END"),
-            (6, "disposition", f"CASE WHEN length({disp}) > 100 THEN 'longer than 100 characters' END"),
-            (7, "arrived_at", f"CASE WHEN {arr} IS NULL THEN 'required' END"),
-            (8, "answered_at", f"CASE WHEN {ans} < {arr} THEN 'is before arrived_at' END"),
-            (9, "ended_at", f"CASE WHEN {end} < {ans} THEN 'is before answered_at'"
-                f" WHEN {end} < {arr} THEN 'is before arrived_at' END"),
-            (15, "csat", f"CASE WHEN {cs} IS NOT NULL AND {ans} IS NULL"
-                " THEN 'only answered interactions can have a CSAT score' END"),
-            (16, "answered_at", f"CASE WHEN {ab} AND {ans} IS NOT NULL THEN 'must be empty when abandoned' END"),
-            (17, "agent", f"CASE WHEN {ab} AND {ag} <> '' THEN 'must be empty when abandoned' END"),
-            (18, "ended_at", f"CASE WHEN {ab} AND {end} IS NULL"
-                " THEN 'required when abandoned (when the customer left)' END"),
-            (19, "agent", f"CASE WHEN NOT {ab} AND {ans} IS NOT NULL AND {ag} = ''"
-                " THEN 'required when answered_at is set' END"),
-            (20, "agent", f"CASE WHEN NOT {ab} AND {ag} <> '' THEN CASE"
-                f" WHEN {unknown} THEN format('no agent ''%s''', {ag})"
-                f" WHEN p.id IS NOT NULL AND {unstaffed}"
-                f" THEN format('agent %s is not staffed on process %s', {ag}, {pc}) END END"),
-        ]  # fmt: skip
+        """The checks that the fast path leaves to SQL, in CHECKS order: (order, column, CASE
+        giving the message or NULL)."""
+        return sql_checks(self._names())
+
+    def _names(self) -> dict[str, str]:
+        """The SQL of each name the conditions speak of (conditions.py) over `_from`."""
+        names = self._expressions()
+        agents = "agent" in self.names
+        names["process_found"] = "p.id"
+        names["agent_found"] = "a.id" if agents else "NULL::bigint"
+        names["agent_staffed"] = "s.agent_id" if agents else "NULL::bigint"
+        return names
 
     def _errors(self) -> tuple[list[ImportError_], int]:
         """The first errors of the raw rows in file order, and how many there are in all."""
@@ -525,8 +506,8 @@ class _PostgresCsv:
             f" CASE WHEN {x['channel']} = '' THEN p.channel ELSE {x['channel']} END AS channel,"
             f" CASE WHEN {x['direction']} = '' THEN 'inbound' ELSE {x['direction']} END AS direction,"
             f" {x['customer_ref']} AS customer_ref, {arr} AS arrived_at, {x['answered_at']} AS answered_at,"
-            f" {x['ended_at']} AS ended_at, coalesce({x['talk_seconds']}, 0) AS talk_seconds,"
-            f" coalesce({x['hold_seconds']}, 0) AS hold_seconds, coalesce({x['wrap_seconds']}, 0) AS wrap_seconds,"
+            f" {x['ended_at']} AS ended_at, {x['talk_seconds']} AS talk_seconds,"
+            f" {x['hold_seconds']} AS hold_seconds, {x['wrap_seconds']} AS wrap_seconds,"
             f" {x['abandoned']} AS abandoned, {x['resolved']} AS resolved, {x['csat']} AS csat,"
             f" {x['disposition']} AS disposition,"
             f" ({arr} AT TIME ZONE p.timezone)::date AS local_date,"
