@@ -16,10 +16,10 @@ from processes.imports import (
     TEMPLATE_PLACEHOLDER_PROCESS,
     import_template,
 )
+from processes.imports.jobs import read_progress
 from processes.models import Channel, ImportJob, ImportStatus, Process
 from processes.selectors import process_list
 from processes.services import import_job_create, process_create, process_update
-from processes.tasks import read_progress
 
 
 class ProcessListView(ScopedListView):
