@@ -65,23 +65,12 @@ class _Validator:
         self.seen: dict[tuple[int, str], int] = {}
 
     def validate(self, line: int, row: dict[str, str], report: ImportReport) -> dict | None:
-        errors = []
-        process = None
-        code = row["process"]
-        if not code:
-            errors.append(("process", "required"))
-        elif code not in self.processes:
-            errors.append(("process", f"no process '{code}' that you may import into"))
-        else:
-            process = self.processes[code]
+        """The item's fields from one record, or None after adding its errors to `report` (in
+        the order of the columns below)."""
+        errors: list[tuple[str, str]] = []
+        process = self._process(row["process"], errors)
         external_id = row["external_id"]
-        if len(external_id) > 100:
-            errors.append(("external_id", "longer than 100 characters"))
-        elif external_id and process is not None:
-            key = (process.pk, external_id)
-            if key in self.seen:
-                errors.append(("external_id", f"'{external_id}' appears twice (first on line {self.seen[key]})"))
-            self.seen.setdefault(key, line)
+        self._external_id(line, external_id, process, errors)
         kind = row["type"] or WorkType.BACK_OFFICE
         if kind not in WorkType.values:
             errors.append(("type", f"'{kind}' is not one of {', '.join(WorkType.values)}"))
@@ -96,28 +85,8 @@ class _Validator:
         priority = PRIORITY_BY_NAME.get(priority_name)
         if priority is None:
             errors.append(("priority", f"'{row['priority']}' is not one of {', '.join(PRIORITY_BY_NAME)}"))
-        received = due = None
-        if row["received_at"]:
-            received = _time(row["received_at"])
-            if isinstance(received, str):
-                errors.append(("received_at", received))
-                received = None
-        if row["due_at"]:
-            due = _time(row["due_at"])
-            if isinstance(due, str):
-                errors.append(("due_at", due))
-                due = None
-            elif received is not None and due < received:
-                errors.append(("due_at", "is before received_at"))
-        agent = None
-        if row["assignee"]:
-            agent = self.agents.get(row["assignee"])
-            if agent is None:
-                errors.append(("assignee", f"no agent '{row['assignee']}'"))
-            elif not agent.active:
-                errors.append(("assignee", f"agent {agent.code} is inactive"))
-            elif process is not None and process not in agent.processes.all():
-                errors.append(("assignee", f"agent {agent.code} is not staffed on process {process.code}"))
+        received, due = _times(row["received_at"], row["due_at"], errors)
+        agent = self._assignee(row["assignee"], process, errors)
         if errors:
             for column, message in errors:
                 report.add_error(line, column, message)
@@ -135,6 +104,55 @@ class _Validator:
             "due_at": due,
             "assignee": agent,
         }
+
+    def _process(self, code: str, errors: list) -> Process | None:
+        if not code:
+            errors.append(("process", "required"))
+            return None
+        if code not in self.processes:
+            errors.append(("process", f"no process '{code}' that you may import into"))
+            return None
+        return self.processes[code]
+
+    def _external_id(self, line: int, external_id: str, process: Process | None, errors: list) -> None:
+        """Too long, or seen before in this file for the same process."""
+        if len(external_id) > 100:
+            errors.append(("external_id", "longer than 100 characters"))
+        elif external_id and process is not None:
+            key = (process.pk, external_id)
+            if key in self.seen:
+                errors.append(("external_id", f"'{external_id}' appears twice (first on line {self.seen[key]})"))
+            self.seen.setdefault(key, line)
+
+    def _assignee(self, code: str, process: Process | None, errors: list) -> Agent | None:
+        if not code:
+            return None
+        agent = self.agents.get(code)
+        if agent is None:
+            errors.append(("assignee", f"no agent '{code}'"))
+        elif not agent.active:
+            errors.append(("assignee", f"agent {agent.code} is inactive"))
+        elif process is not None and process not in agent.processes.all():
+            errors.append(("assignee", f"agent {agent.code} is not staffed on process {process.code}"))
+        return agent
+
+
+def _times(received_text: str, due_text: str, errors: list) -> tuple[datetime | None, datetime | None]:
+    """received_at and due_at (None when empty or not readable, with the error added)."""
+    received = due = None
+    if received_text:
+        received = _time(received_text)
+        if isinstance(received, str):
+            errors.append(("received_at", received))
+            received = None
+    if due_text:
+        due = _time(due_text)
+        if isinstance(due, str):
+            errors.append(("due_at", due))
+            due = None
+        elif received is not None and due < received:
+            errors.append(("due_at", "is before received_at"))
+    return received, due
 
 
 def _rows(stream, report: ImportReport):

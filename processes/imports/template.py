@@ -40,8 +40,18 @@ def import_template(user, *, now: datetime | None = None) -> tuple[str, Process 
     code = process.code if process else TEMPLATE_PLACEHOLDER_PROCESS
     agent_code = agent.code if agent else TEMPLATE_PLACEHOLDER_AGENT
     channel = process.channel if process else ""
-    stamp = day.strftime("%Y%m%d")
-    examples = [
+    examples = _examples(code, agent_code, channel, day.strftime("%Y%m%d"), at)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), restval="", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(examples)
+    return out.getvalue(), process, agent is not None
+
+
+def _examples(code: str, agent_code: str, channel: str, stamp: str, at) -> list[dict[str, str]]:
+    """The three example rows: an answered inbound contact, an abandoned one, an answered
+    outbound one; `at(hour, minute, second=0)` gives the ISO text of a time of the day."""
+    return [
         {
             "external_id": f"EXAMPLE-{stamp}-1",
             "process": code,
@@ -88,8 +98,3 @@ def import_template(user, *, now: datetime | None = None) -> tuple[str, Process 
             "disposition": "callback",
         },
     ]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), restval="", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(examples)
-    return out.getvalue(), process, agent is not None
