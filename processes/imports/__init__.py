@@ -15,12 +15,14 @@ Where things are:
     csv_reader.py     the one CSV reader (also the work-item import's)
     sources.py        the records of a CSV file or of the bulk API's JSON array
     scope.py          the processes a caller may import into and the agents rows may name
+    conditions.py     the vocabulary the checks are written in, rendered as Python and as SQL
     python_path.py    RowValidator: one record at a time (SQLite, the bulk API, odd CSV records)
     postgres_path.py  the COPY path: CSV files checked set-based in SQL (PostgreSQL)
     staging.py        the staging table
     writing.py        duplicates, marks, upsert and the changed days, set-based
     marks.py          every call into the ledger of changed days and the KPI worker
     service.py        import_interactions, import_csv, import_records: the service
+    jobs.py           an uploaded file's ImportJob: its states, progress and requeue (the tasks')
     template.py       the template CSV of the Imports page
 
 The names below are what the rest of the portal (and its tests) import from `processes.imports`.

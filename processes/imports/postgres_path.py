@@ -13,7 +13,8 @@ records that PostgreSQL and Python read identically: one line each, the header's
 fields, RFC 4180 quoting, no blank lines, no whitespace around values (Python strips it),
 timestamps in the common ISO-8601 forms with an offset and a valid date, small whole numbers,
 booleans and CSAT scores as the format allows. The other rules are then checked set-based in
-SQL, with the same messages as RowValidator. Any other record (an error in a typed field, padded
+SQL, with the same messages as RowValidator: both are generated from rules.CHECKS
+(`sql_checks` below, python_path.check_record). Any other record (an error in a typed field, padded
 values, embedded newlines, naive or unusual timestamps, …) and the lines after it, up to
 _SLOW_LINES, go to the Python reader and RowValidator instead, which stay the reference.
 """
