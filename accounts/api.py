@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from accounts.lockout import LOCKED_MESSAGE, retry_after_seconds
 from accounts.models import Role, User, linked_model
 from accounts.services import user_create
-from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from bpo_portal.api import ModelSerializer, ScopedSlugRelatedField, ScopedViewSet
 from bpo_portal.throttling import TokenRateThrottle
 from clients.models import Client
 
@@ -18,7 +18,7 @@ Agent = linked_model("agent")
 Process = linked_model("assigned_processes")
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     password = serializers.CharField(
         write_only=True, style={"input_type": "password"}, help_text=" ".join(password_validators_help_texts())
     )

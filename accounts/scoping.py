@@ -15,7 +15,7 @@ shown unfiltered.
 Forgetting to scope is loud: inside a request, a `ScopedQuerySet` evaluated without
 `.visible_to(user)` (or a `scope_q` of its model given to `filter`), outside a related manager
 and outside a deliberate `.unscoped("why")` / `cross_tenant("why")` raises `TenancyError`
-(`accounts.tenancy`, which explains the design).
+(`bpo_portal.tenancy`, which explains the design).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q
 
-from accounts import tenancy
-from accounts.tenancy import TenancyError, cross_tenant  # noqa: F401 - re-exported for callers
+from bpo_portal import tenancy
+from bpo_portal.tenancy import TenancyError, cross_tenant  # noqa: F401 - re-exported for callers
 
 ADMIN = "admin"
 OPS_MANAGER = "ops_manager"
@@ -65,7 +65,7 @@ class ScopeQ(Q):
 
 class ScopedQuerySet(models.QuerySet):
     """The queryset of every client-data model: `visible_to(user)` scopes it; evaluated inside a
-    request without a scope it raises `TenancyError` (accounts/tenancy.py).
+    request without a scope it raises `TenancyError` (bpo_portal/tenancy.py).
 
     `_tenant_scope` says how the rows were narrowed: None (not at all), "scope" (visible_to or a
     scope_q filter), "unscoped: <reason>" (deliberately wider), or False (scoped rows widened by

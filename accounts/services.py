@@ -5,6 +5,7 @@ from django.db import transaction
 from accounts.models import Role, User
 from accounts.scoping import ADMIN, OPS_MANAGER, effective_role
 from bpo_portal.services import validated_save
+from bpo_portal.tenancy import UNIQUENESS, cross_tenant
 
 # Operations managers create the logins of the people and clients they manage, not their peers.
 ROLES_OPS_MAY_CREATE = {Role.TEAM_LEADER, Role.QA_ANALYST, Role.AGENT, Role.CLIENT}
@@ -67,7 +68,8 @@ def user_create(
     except ValidationError as exc:
         errors["password"] = list(exc.messages)
     try:
-        user.full_clean(exclude=["password"], validate_constraints=False)
+        with cross_tenant(UNIQUENESS):
+            user.full_clean(exclude=["password"], validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)

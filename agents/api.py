@@ -1,14 +1,13 @@
 import django_filters
-from rest_framework import serializers
 
 from accounts.models import User
 from agents.models import Agent, Team
 from agents.services import agent_create, agent_update, team_create, team_update
-from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from bpo_portal.api import ModelSerializer, ScopedSlugRelatedField, ScopedViewSet
 from processes.models import Process
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     leader = ScopedSlugRelatedField(
         model=User,
         slug_field="username",
@@ -28,7 +27,7 @@ class TeamSerializer(serializers.ModelSerializer):
         return team_update(actor=self.context["request"].user, team=instance, **validated_data)
 
 
-class AgentSerializer(serializers.ModelSerializer):
+class AgentSerializer(ModelSerializer):
     team = ScopedSlugRelatedField(model=Team, allow_null=True, required=False)
     # Only the processes the caller may see: staffing elsewhere is another tenant's business.
     processes = ScopedSlugRelatedField(model=Process, many=True, required=False)

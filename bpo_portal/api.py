@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from accounts.scoping import only_visible, request_scope_cache, scope_q
+from bpo_portal.tenancy import UNIQUENESS
 
 
 class ScopedViewSet(
@@ -31,6 +32,28 @@ class ScopedViewSet(
     def get_queryset(self):
         queryset = super().get_queryset()
         return queryset.filter(scope_q(queryset.model, self.request.user))
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The base of the API's model serializers: DRF's, with the uniqueness validators it derives
+    from the model reading across tenants on purpose (bpo_portal.tenancy.UNIQUENESS); every other read goes
+    through the scoped fields below."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        _unscoped_uniqueness(field_kwargs.get("validators", ()))
+        return field_class, field_kwargs
+
+    def get_validators(self):
+        return _unscoped_uniqueness(super().get_validators())
+
+
+def _unscoped_uniqueness(validators):
+    for validator in validators:
+        queryset = getattr(validator, "queryset", None)
+        if hasattr(queryset, "unscoped"):
+            validator.queryset = queryset.unscoped(UNIQUENESS)
+    return validators
 
 
 class ScopedManyRelatedField(serializers.ManyRelatedField):
@@ -60,6 +83,19 @@ class ScopedSlugRelatedField(serializers.SlugRelatedField):
             if key in MANY_RELATION_KWARGS:
                 list_kwargs[key] = kwargs[key]
         return ScopedManyRelatedField(**list_kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.model.objects.filter(scope_q(self.model, request.user if request else None))
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id to an object the caller can see; anything else "does not exist"."""
+
+    def __init__(self, *, model, **kwargs):
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.none())
+        super().__init__(**kwargs)
 
     def get_queryset(self):
         request = self.context.get("request")

@@ -5,6 +5,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
 
+from bpo_portal.tenancy import UNIQUENESS, cross_tenant
+
 CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}"
 CODE_MAX_LENGTH = 50
 
@@ -48,11 +50,18 @@ def unique_code_ci(model_name: str, label: str) -> models.UniqueConstraint:
 
 
 class CodedModelMixin:
-    """Reports a case-insensitive duplicate code on the `code` field, where people look for it."""
+    """Reports a case-insensitive duplicate code on the `code` field, where people look for it.
+    Codes are unique across tenants: the checks read every tenant's rows on purpose (UNIQUENESS),
+    also when a model form runs them."""
+
+    def validate_unique(self, exclude=None):
+        with cross_tenant(UNIQUENESS):
+            super().validate_unique(exclude=exclude)
 
     def validate_constraints(self, exclude=None):
         try:
-            super().validate_constraints(exclude=exclude)
+            with cross_tenant(UNIQUENESS):
+                super().validate_constraints(exclude=exclude)
         except ValidationError as exc:
             errors = exc.update_error_dict({})
             general = errors.pop(NON_FIELD_ERRORS, [])

@@ -6,8 +6,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from accounts.tenancy import cross_tenant, tenancy_guard
 from bpo_portal.parsing import unstorable_character
+from bpo_portal.tenancy import cross_tenant, tenancy_guard
 
 
 class HostileInputMiddleware:
@@ -87,7 +87,7 @@ class HostileInputMiddleware:
 
 class TenancyGuardMiddleware:
     """Inside a request, client data read without the caller's scope raises `TenancyError`
-    (accounts/tenancy.py explains the guard). Placed right after AuthenticationMiddleware, so that
+    (bpo_portal/tenancy.py explains the guard). Placed right after AuthenticationMiddleware, so that
     everything after it (other middleware, views, templates, context processors) runs guarded.
 
     The signed-in user is looked up from the session first, outside the guard: that lookup is

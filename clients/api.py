@@ -1,13 +1,12 @@
-from rest_framework import serializers
 
 from accounts.permissions import has_capability
 from accounts.scoping import CLIENT, effective_role
-from bpo_portal.api import ScopedViewSet
+from bpo_portal.api import ModelSerializer, ScopedViewSet
 from clients.models import Client
 from clients.services import CLIENT_FIELDS, client_create, client_update
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(ModelSerializer):
     class Meta:
         model = Client
         fields = CLIENT_FIELDS

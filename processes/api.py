@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scoping import scope_q
-from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from bpo_portal.api import ModelSerializer, ScopedSlugRelatedField, ScopedViewSet
 from bpo_portal.tasks import broker_note, enqueue_failures
 from clients.models import Client
 from processes.imports import COLUMNS, ImportFailed, import_records
@@ -13,14 +13,14 @@ from processes.models import Interaction, Process, SLATarget
 from processes.services import process_create, process_update
 
 
-class SLATargetSerializer(serializers.ModelSerializer):
+class SLATargetSerializer(ModelSerializer):
     class Meta:
         model = SLATarget
         fields = list(SLATarget.EDITABLE_FIELDS)
         extra_kwargs = {"credit_percent": {"required": False}}
 
 
-class ProcessSerializer(serializers.ModelSerializer):
+class ProcessSerializer(ModelSerializer):
     client = ScopedSlugRelatedField(model=Client)
     timezone = serializers.CharField(
         required=False, allow_blank=True, help_text="IANA time zone; defaults to the client's."
@@ -67,7 +67,7 @@ class ProcessViewSet(ScopedViewSet):
     filterset_class = ProcessFilter
 
 
-class InteractionSerializer(serializers.ModelSerializer):
+class InteractionSerializer(ModelSerializer):
     process = serializers.SlugRelatedField(slug_field="code", read_only=True)
     agent = serializers.SlugRelatedField(slug_field="code", read_only=True)
 

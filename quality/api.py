@@ -11,20 +11,20 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from bpo_portal.api import ModelSerializer, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField, ScopedViewSet
 from processes.models import Interaction, Process
 from quality import services
 from quality.models import Answer, Criterion, Dispute, DisputeStatus, Evaluation, Scorecard, Section
 
 
-class CriterionSerializer(serializers.ModelSerializer):
+class CriterionSerializer(ModelSerializer):
     class Meta:
         model = Criterion
         fields = ["id", "text", "guidance", "points_possible", "weight", "allow_na", "fatal"]
         read_only_fields = ["id"]
 
 
-class SectionSerializer(serializers.ModelSerializer):
+class SectionSerializer(ModelSerializer):
     criteria = CriterionSerializer(many=True)
 
     class Meta:
@@ -32,7 +32,7 @@ class SectionSerializer(serializers.ModelSerializer):
         fields = ["title", "weight", "criteria"]
 
 
-class ScorecardSerializer(serializers.ModelSerializer):
+class ScorecardSerializer(ModelSerializer):
     process = ScopedSlugRelatedField(model=Process)
     sections = SectionSerializer(many=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -92,8 +92,8 @@ class ScorecardViewSet(_ByIdViewSet):
     capability = "quality.manage"
 
 
-class AnswerSerializer(serializers.ModelSerializer):
-    criterion = serializers.PrimaryKeyRelatedField(queryset=Criterion.objects.all())
+class AnswerSerializer(ModelSerializer):
+    criterion = ScopedPrimaryKeyRelatedField(model=Criterion)
     points_earned = serializers.IntegerField(allow_null=True, min_value=0, help_text="null = not applicable")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -102,7 +102,7 @@ class AnswerSerializer(serializers.ModelSerializer):
         fields = ["criterion", "points_earned", "comment"]
 
 
-class EvaluationSerializer(serializers.ModelSerializer):
+class EvaluationSerializer(ModelSerializer):
     process = serializers.SlugRelatedField(slug_field="code", read_only=True)
     agent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     evaluator = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -200,7 +200,7 @@ class EvaluationFilter(django_filters.FilterSet):
         fields = ["process", "agent", "start", "end", "status", "agent_response"]
 
 
-class DisputeSerializer(serializers.ModelSerializer):
+class DisputeSerializer(ModelSerializer):
     class Meta:
         model = Dispute
         fields = [

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scoping import scope_q
-from bpo_portal.api import AutoSchema, ScopedSlugRelatedField
+from bpo_portal.api import AutoSchema, ModelSerializer, ScopedSlugRelatedField
 from clients.models import Client
 from processes.models import Process
 from reporting import periods
@@ -115,7 +115,7 @@ def file_urls(request, report) -> dict:
     }
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     client = serializers.CharField(source="client.code", read_only=True)
     month = serializers.CharField(source="month_label", read_only=True)
     generated_at = serializers.DateTimeField(read_only=True, allow_null=True)

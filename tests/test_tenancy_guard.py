@@ -1,4 +1,4 @@
-"""The tenancy guard (accounts/tenancy.py): inside a request, client data read without the
+"""The tenancy guard (bpo_portal/tenancy.py): inside a request, client data read without the
 caller's scope raises TenancyError; scoped reads, related managers and reads that say why they
 are wider pass; outside a request nothing is guarded.
 
@@ -14,7 +14,7 @@ from django.http import JsonResponse
 from django.urls import path, reverse
 
 from accounts.scoping import ScopedQuerySet, scope_q
-from accounts.tenancy import TenancyError, cross_tenant, guard_active, tenancy_guard
+from bpo_portal.tenancy import TenancyError, cross_tenant, guard_active, tenancy_guard
 from accounts.views import LoginView
 from clients.models import Client
 from processes.models import Process

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from accounts.permissions import has_capability
 from accounts.scoping import scope_q
 from agents.models import Agent
-from bpo_portal.api import ScopedSlugRelatedField, ScopedViewSet
+from bpo_portal.api import ModelSerializer, ScopedSlugRelatedField, ScopedViewSet
 from bpo_portal.drf import AwareDateTimeFilter
 from processes.models import Interaction, Process
 from work.models import PRIORITY_BY_NAME, PRIORITY_NAMES, Status, WorkItem
@@ -36,7 +36,7 @@ class PriorityField(serializers.ChoiceField):
         return PRIORITY_BY_NAME[super().to_internal_value(data)]
 
 
-class WorkItemSerializer(serializers.ModelSerializer):
+class WorkItemSerializer(ModelSerializer):
     process = ScopedSlugRelatedField(model=Process, help_text="Process code.")
     client = serializers.SlugRelatedField(slug_field="code", read_only=True)
     assignee = ScopedSlugRelatedField(

@@ -1,6 +1,8 @@
 """The tenancy guard: inside a request, reading client data without a scope raises.
 
-`accounts.scoping` says what each user may see; this module makes forgetting to ask loud. While
+`accounts.scoping` says what each user may see; this module makes forgetting to ask loud. It is a
+platform module (it knows no app), so that the platform's own code can declare its deliberate
+reads too (the uniqueness checks of model validation and of the API, UNIQUENESS below). While
 a request is handled (`bpo_portal.middleware.TenancyGuardMiddleware` switches the guard on for
 the whole request, response rendering included), a queryset of a client-data model, i.e. any
 model whose manager is built on `accounts.scoping.ScopedQuerySet`, raises `TenancyError` when it
@@ -51,6 +53,11 @@ from contextvars import ContextVar
 _guard_on: ContextVar[bool] = ContextVar("tenancy_guard_on", default=False)
 # The reason of the innermost `cross_tenant` block, or None outside any.
 _cross_tenant_reason: ContextVar[str | None] = ContextVar("tenancy_cross_tenant_reason", default=None)
+
+
+# Codes, usernames and the other unique fields are unique across the whole portal, not per tenant:
+# checking that a new value is free reads every tenant's rows (and answers only "taken").
+UNIQUENESS = "uniqueness is checked across tenants: codes and usernames are unique portal-wide"
 
 
 class TenancyError(RuntimeError):
@@ -111,7 +118,7 @@ def unscoped_read_error(model, operation: str) -> TenancyError:
         f".filter(scope_q({short}, user)), or an existing selector), reach the rows through a "
         "related manager of an object already in scope, or, if the read is deliberately wider, "
         f'say so: {short}.objects.unscoped("why") or `with cross_tenant("why"):` '
-        "(accounts/tenancy.py)."
+        "(bpo_portal/tenancy.py)."
     )
 
 
@@ -136,5 +143,5 @@ try:
 except ImportError:  # pragma: no cover - Celery is a requirement; the guard works without it
     pass
 else:
-    task_prerun.connect(_task_started, weak=False, dispatch_uid="accounts.tenancy.task_started")
-    task_postrun.connect(_task_finished, weak=False, dispatch_uid="accounts.tenancy.task_finished")
+    task_prerun.connect(_task_started, weak=False, dispatch_uid="bpo_portal.tenancy.task_started")
+    task_postrun.connect(_task_finished, weak=False, dispatch_uid="bpo_portal.tenancy.task_finished")
