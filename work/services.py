@@ -17,6 +17,7 @@ from accounts.permissions import has_capability
 from accounts.scoping import effective_role
 from agents.models import Agent
 from bpo_portal.services import set_fields
+from processes.imports import ImportFailed, import_records
 from work.models import (
     LOAD_STATUSES,
     EventKind,
@@ -416,8 +417,6 @@ def record_handling(item: WorkItem):
     engine with this completed item: arrived = received, answered = work started, ended =
     completed, talk seconds = time in progress. Goes through the interaction import service, so
     the affected KPI days are marked and recomputed like any import. Idempotent."""
-    from processes.imports import ImportFailed, import_records
-
     received = item.received_at
     answered = max(item.started_at or item.completed_at, received)
     ended = max(item.completed_at, answered)
