@@ -17,13 +17,13 @@ Exports: XLSX stores real numbers with a number format (durations as Excel durat
 seconds ÷ 86,400; percentages as Excel percentages, value = percent ÷ 100); CSV stores plain
 numbers (seconds and percents, two decimals), so a machine reads what a person reads.
 
-Each metric's label, unit and formula in words is declared once in `METRICS` below (the words
-take the process's thresholds). This module imports nothing of the portal: every app may use it.
+Each metric's label, unit, digits and formula in words is declared once in the metric registry
+(`bpo_portal.metrics`), which formats its figures through this module. This module imports
+nothing of the portal: every app may use it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -37,6 +37,8 @@ DURATION = "s"  # a duration in seconds
 SCORE = "score"  # 0–100 (QA score)
 MEAN = "mean"  # 1–5 (CSAT mean)
 COUNT = "count"
+# Decimals shown on pages, the PDF and e-mails, per unit (durations in whole seconds).
+DIGITS = {PERCENT: 1, DURATION: 0, SCORE: 1, MEAN: 2, COUNT: 0}
 
 COMPARATORS = {">=": "≥", "<=": "≤"}
 COMPARATOR_WORDS = {">=": "at least", "<=": "at most"}
@@ -130,13 +132,11 @@ def figure(value, unit: str, *, exact: bool = False) -> str:
     if value is None or value == "":
         return DASH
     if unit == PERCENT:
-        return percent(value, exact=exact)
+        return percent(value, DIGITS[PERCENT], exact=exact)
     if unit == DURATION:
         return duration(value)
-    if unit == SCORE:
-        return score(value, exact=exact)
-    if unit == MEAN:
-        return score(value, 2, exact=exact)
+    if unit in (SCORE, MEAN):
+        return score(value, DIGITS[unit], exact=exact)
     return count(value)
 
 
@@ -149,11 +149,9 @@ def gap(value, unit: str) -> str:
         return pp(value)
     if unit == DURATION:
         return duration(value, signed=True)
-    if unit == SCORE:
-        return f"{_fixed(value, 1, signed=True)} pts"
-    if unit == MEAN:
-        return f"{_fixed(value, 2, signed=True)} pts"
-    return _fixed(value, 0, signed=True)
+    if unit in (SCORE, MEAN):
+        return f"{_fixed(value, DIGITS[unit], signed=True)} pts"
+    return _fixed(value, DIGITS[COUNT], signed=True)
 
 
 def target(comparator_value, value, unit: str) -> str:
@@ -265,113 +263,3 @@ def csv_number(value):
 
 
 CSV_UNITS = {PERCENT: "%", DURATION: "s", SCORE: "", MEAN: "", COUNT: ""}
-
-
-# --- the metrics, declared once ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MetricDef:
-    name: str
-    label: str  # in a sentence or a table row
-    short: str  # a column header
-    unit: str
-    formula: str  # in words; {threshold}, {short_abandon}, {fcr_days}, {tat_hours} take the process's settings
-
-    def words(self, process=None) -> str:
-        """The formula in words with the process's settings (generic words without a process)."""
-        if self.name == "service_level":
-            text = SL_FORMULAS.get(getattr(process, "sl_formula", None) or "standard", SL_FORMULAS["standard"])
-        else:
-            text = self.formula
-        return text.format(**_settings(process))
-
-    def format(self, value) -> str:
-        return figure(value, self.unit)
-
-
-SL_FORMULAS = {
-    "standard": "answered within {threshold} ÷ (answered + abandoned)",
-    "exclude_early_abandons": "answered within {threshold} ÷ (answered + abandoned − abandoned within {threshold})",
-    "early_abandons_count_good": (
-        "(answered within {threshold} + abandoned within {threshold}) ÷ (answered + abandoned)"
-    ),
-}
-
-
-def _settings(process) -> dict:
-    def get(name, suffix, fallback):
-        value = getattr(process, name, None)
-        return fallback if value is None else f"{value:g}{suffix}" if isinstance(value, float) else f"{value}{suffix}"
-
-    return {
-        "threshold": get("sl_threshold_seconds", " s", "the threshold"),
-        "short_abandon": get("short_abandon_seconds", " s", "the short-abandon limit"),
-        "fcr_days": get("fcr_window_days", " days", "the FCR window"),
-        "tat_hours": get("tat_hours", " h", "the turnaround target"),
-    }
-
-
-METRIC_LIST = [
-    MetricDef("service_level", "Service level", "Service level", PERCENT, ""),
-    MetricDef("abandon_rate", "Abandon rate", "Abandon", PERCENT, "abandoned ÷ (answered + abandoned)"),
-    MetricDef("asa", "Average speed of answer", "ASA", DURATION, "total wait of answered contacts ÷ answered"),
-    MetricDef(
-        "aht", "Average handle time", "AHT", DURATION, "total talk, hold and wrap-up time ÷ handled (incl. outbound)"
-    ),
-    MetricDef(
-        "fcr",
-        "First contact resolution",
-        "FCR",
-        PERCENT,
-        "contacts with no repeat contact by the same customer within {fcr_days} ÷ handled contacts with a customer",
-    ),
-    MetricDef("csat", "CSAT (top-2-box)", "CSAT", PERCENT, "survey answers of 4 or 5 ÷ survey answers"),
-    MetricDef("csat_mean", "CSAT mean (1–5)", "CSAT mean", MEAN, "sum of survey answers (1–5) ÷ survey answers"),
-    MetricDef(
-        "qa_score",
-        "Quality score (0–100)",
-        "QA",
-        SCORE,
-        "sum of evaluation scores ÷ evaluations (a failed critical criterion scores 0)",
-    ),
-    MetricDef(
-        "tat_compliance",
-        "Turnaround compliance",
-        "TAT",
-        PERCENT,
-        "email and back-office items completed within {tat_hours} ÷ items completed",
-    ),
-]
-METRICS = {m.name: m for m in METRIC_LIST}
-
-# The counts beside the figures, in words a client reads without a glossary.
-COUNT_LABELS = {
-    "offered": "Offered (inbound calls, chats and emails)",
-    "received": "Received (back-office items)",
-    "answered": "Answered",
-    "abandoned": "Abandoned",
-    "short_abandoned": "Short abandons (left out of every figure)",
-    "handled": "Handled (incl. outbound)",
-}
-SHORT_ABANDON_NOTE = "Contacts abandoned within {short_abandon} are left out of every figure."
-
-
-def metric(name: str) -> MetricDef:
-    return METRICS[name]
-
-
-def metric_figure(value, name: str) -> str:
-    """A metric's value in its unit ("19:05", "81.4 %"); counts and unknown names as counts."""
-    definition = METRICS.get(name)
-    return figure(value, definition.unit if definition else COUNT)
-
-
-def metric_gap(value, name: str) -> str:
-    definition = METRICS.get(name)
-    return gap(value, definition.unit if definition else COUNT)
-
-
-def metric_target(comparator_value, value, name: str) -> str:
-    definition = METRICS.get(name)
-    return target(comparator_value, value, definition.unit if definition else COUNT)

@@ -13,11 +13,12 @@ from django.db.models import Q
 from accounts.registry import HomeSection, register_home_section
 from accounts.scoping import AGENT, TEAM_LEADER, scope_q
 from agents.models import Agent, Team
+from bpo_portal import metrics
 from processes.models import Process
 from reporting.models import DailyKpi
 
-# An agent's own figures, as on their dashboard (key, label).
-AGENT_TODAY = [("handled", "Handled"), ("aht", "AHT"), ("fcr", "FCR"), ("csat", "CSAT"), ("qa_score", "QA score")]
+# An agent's own figures, as on their dashboard (captions: bpo_portal.metrics).
+AGENT_TODAY = metrics.select("handled", "aht", "fcr", "csat", "qa_score")
 OUTLIER_DAYS = 30
 
 

@@ -19,30 +19,14 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.scoping import scope_q
-from bpo_portal import units
+from bpo_portal import metrics, units
 from processes.models import Interaction
 from reporting import kpis, periods
 from reporting.models import DailyKpi
 from sla import compliance
 
-# The figures a dashboard grid shows, in order: (key, short label, unit).
-GRID_METRICS = [
-    ("service_level", "Service level", "%"),
-    ("aht", "AHT", "s"),
-    ("asa", "ASA", "s"),
-    ("abandon_rate", "Abandon", "%"),
-    ("fcr", "FCR", "%"),
-    ("csat", "CSAT", "%"),
-    ("qa_score", "QA", ""),
-    ("tat_compliance", "TAT", "%"),
-]
-METRIC_LABELS = {key: label for key, label, _ in GRID_METRICS} | {"csat_mean": "CSAT mean", "offered": "Offered"}
-# Why a figure reads "n/a" for a process (KPIS.md, "Channels: which figures apply").
-NOT_APPLICABLE = {
-    **dict.fromkeys(kpis.QUEUE_FIGURES, "A queue figure: calls, chats and emails only, not back-office items"),
-    "received": "Back-office items only",
-    "tat_compliance": "Turnaround applies to email and back-office work, not calls or chats",
-}
+# The figures a dashboard grid shows, in order (labels, units and channels: bpo_portal.metrics).
+GRID = metrics.select("service_level", "aht", "asa", "abandon_rate", "fcr", "csat", "qa_score", "tat_compliance")
 STATUS_ORDER = {"missed": 0, "at_risk": 1, "met": 2, "undefined": 3, None: 4}
 
 # Outliers on a team page: an agent's figure this far from the team's, with enough volume to matter.
@@ -74,7 +58,7 @@ class Figures:
     def values(self) -> dict:
         if self._values is None:
             data = kpis.figures(self.components, digits=None)
-            for name in ("offered", "received", "answered", "abandoned", "short_abandoned", "handled"):
+            for name in metrics.COUNTS:
                 data[name] = self.components[name]
             self._values = data
         return self._values
@@ -122,6 +106,10 @@ class Cell:
     applicable: bool = True  # False: the figure does not apply to the process's channel
 
     @property
+    def definition(self) -> metrics.Metric:
+        return metrics.metric(self.metric)
+
+    @property
     def state(self) -> str | None:
         """met / at_risk / missed / undefined, or None when the process has no target on it."""
         if self.status is not None:
@@ -140,8 +128,8 @@ class Cell:
         projected = ""
         if status is not None:
             target = status.target
-            goal = units.metric_target(target.comparator, target.target, self.metric)
-            title = f"{units.metric(self.metric).label}: target {goal} · {status.label}"
+            goal = metrics.metric_target(target.comparator, target.target, self.metric)
+            title = f"{metrics.metric(self.metric).label}: target {goal} · {status.label}"
             if status.is_current:
                 title += f" · projected {kpi(status.projected, self.metric)}"
                 if status.projected is not None:
@@ -162,7 +150,7 @@ class Cell:
         if self.applicable:
             body = format_html('<a href="{}" data-figure="{}">{}</a>', url, self.metric, shown["text"])
         else:
-            reason = NOT_APPLICABLE.get(self.metric, "Not applicable")
+            reason = metrics.metric(self.metric).not_applicable
             body = format_html('<span class="text-body-secondary" title="{}">n/a</span>', reason)
         projected = format_html('<span class="proj">→ {}</span>', shown["projected"]) if shown["projected"] else ""
         return format_html('<td class="num kpi {}"{}>{}{}</td>', shown["css"], title, body, projected)
@@ -273,13 +261,14 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
         pm = evaluated.get(process.pk)
         statuses = {t.metric: t for t in pm.targets} if pm else {}
         cells = []
-        for key, _, unit in GRID_METRICS:
+        for definition in GRID:
+            key = definition.key
             value = figs.values[key]
-            cell = Cell(metric=key, value=value, unit=unit, status=statuses.get(key))
+            cell = Cell(metric=key, value=value, unit=definition.unit, status=statuses.get(key))
             target = targets[process.pk].get(key)
             # KPIS.md "Channels": a figure that does not apply to the process's channel reads
             # "n/a" unless it has data (a voice process's completed work items have a TAT) or a target.
-            if value is None and not kpis.figure_applies(key, [process.channel]) and not (cell.status or target):
+            if value is None and not definition.applies([process.channel]) and not (cell.status or target):
                 cell.applicable = False
             if target is not None:
                 cell.target_met = compliance.meets(value, target.comparator, float(target.target))
@@ -396,25 +385,36 @@ def _day_labels(series) -> list[str]:
 # Chart specs, drawn by static/js/dashboards.js.
 
 
+def axis_unit(metric: str) -> str:
+    """The unit a chart's axis is drawn in (static/js/dashboards.js): "%", "s" (m:ss) or none."""
+    unit = metrics.unit(metric)
+    return unit if unit in (units.PERCENT, units.DURATION) else ""
+
+
+def _dataset(series, name: str, kind: str, color: str) -> dict:
+    return {"label": metrics.metric(name).caption, "data": values_of(series, name), "type": kind, "color": color}
+
+
 def volume_chart(series, channel: str = "voice") -> dict:
     """Volume per day: offered, handled and abandoned for queue work; received and handled for
     back-office work (KPIS.md "Channels")."""
     if kpis.volume_name(channel) == "received":
-        datasets = [
-            {"label": "Received", "data": values_of(series, "received"), "type": "line", "color": "#0b3d91"},
-            {"label": "Handled", "data": values_of(series, "handled"), "type": "bar", "color": "#2e86de"},
-        ]
+        datasets = [_dataset(series, "received", "line", "#0b3d91"), _dataset(series, "handled", "bar", "#2e86de")]
     else:
         datasets = [
-            {"label": "Offered", "data": values_of(series, "offered"), "type": "line", "color": "#0b3d91"},
-            {"label": "Handled", "data": values_of(series, "handled"), "type": "bar", "color": "#2e86de"},
-            {"label": "Abandoned", "data": values_of(series, "abandoned"), "type": "bar", "color": "#c0392b"},
+            _dataset(series, "offered", "line", "#0b3d91"),
+            _dataset(series, "handled", "bar", "#2e86de"),
+            _dataset(series, "abandoned", "bar", "#c0392b"),
         ]
     return {"labels": _day_labels(series), "stacked": False, "yTitle": "interactions", "datasets": datasets}
 
 
-def rate_chart(series, metric: str, label: str, *, unit: str = "%", target: float | None = None) -> dict:
-    datasets = [{"label": label, "data": values_of(series, metric), "color": "#0b3d91"}]
+def rate_chart(series, metric: str, label: str | None = None, *, target: float | None = None) -> dict:
+    """One figure per day, labelled with its caption (or `label`), against its target if any."""
+    unit = axis_unit(metric)
+    datasets = [
+        {"label": label or metrics.metric(metric).caption, "data": values_of(series, metric), "color": "#0b3d91"}
+    ]
     if target is not None:
         datasets.append(
             {"label": "Target", "data": [target] * len(series), "color": "#c0392b", "dashed": True, "points": False}
@@ -427,10 +427,11 @@ def rate_chart(series, metric: str, label: str, *, unit: str = "%", target: floa
     return spec
 
 
-def compare_chart(named_series: list[tuple[str, list]], metric: str, *, unit: str) -> dict:
+def compare_chart(named_series: list[tuple[str, list]], metric: str) -> dict:
     """The same figure for several groups (agent vs team vs process) on one axis."""
     colors = ["#0b3d91", "#e67e22", "#7f8c8d"]
     first = named_series[0][1]
+    unit = axis_unit(metric)
     spec = {
         "labels": _day_labels(first),
         "yUnit": unit,

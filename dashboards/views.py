@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 
 from accounts.scoping import ADMIN, AGENT, CLIENT, OPS_MANAGER, TEAM_LEADER, effective_role
 from agents.models import Agent, Team
+from bpo_portal import metrics
 from bpo_portal.exports import SafeCsvWriter
 from bpo_portal.pages import ScopedMixin
 from bpo_portal.timezones import local_days_rule
@@ -72,8 +73,7 @@ class DashboardMixin(ScopedMixin):
             qs=querystring(self.base_query()),
             exact=self.period.exact_query(),
             role=effective_role(self.request.user),
-            metrics=dash.GRID_METRICS,
-            metrics_labels=dash.METRIC_LABELS,
+            metrics=dash.GRID,
             tile_metrics=TILES,
             filter_fields=[],
             can_interactions=self.can("interactions.view"),
@@ -91,38 +91,18 @@ class DashboardMixin(ScopedMixin):
         return context
 
 
-TILES = [
-    ("offered", "Offered"),
-    ("service_level", "Service level"),
-    ("aht", "AHT"),
-    ("abandon_rate", "Abandon rate"),
-    ("fcr", "FCR"),
-    ("csat", "CSAT"),
-]
+# The tiles of each page, in order (captions, units and channels: bpo_portal.metrics).
+TILES = metrics.select("offered", "service_level", "aht", "abandon_rate", "fcr", "csat")
 # A back-office process's tiles (KPIS.md "Channels": no queue figures for back-office items).
-BACKOFFICE_TILES = [
-    ("received", "Received"),
-    ("handled", "Handled"),
-    ("tat_compliance", "TAT compliance"),
-    ("aht", "AHT"),
-    ("qa_score", "QA score"),
-    ("csat", "CSAT"),
-]
+BACKOFFICE_TILES = metrics.select("received", "handled", "tat_compliance", "aht", "qa_score", "csat")
 
 
-def tiles_for(channel: str) -> list[tuple[str, str]]:
+def tiles_for(channel: str) -> list[metrics.Metric]:
     """The tiles of a process dashboard: the figures that apply to the process's channel."""
     return BACKOFFICE_TILES if kpis.volume_name(channel) == "received" else TILES
 
 
-PEOPLE_TILES = [
-    ("handled", "Handled"),
-    ("aht", "AHT"),
-    ("fcr", "FCR"),
-    ("csat", "CSAT"),
-    ("csat_mean", "CSAT mean"),
-    ("qa_score", "QA score"),
-]
+PEOPLE_TILES = metrics.select("handled", "aht", "fcr", "csat", "csat_mean", "qa_score")
 
 
 def _interactions_url(base: dict, **scope) -> str:
@@ -200,9 +180,7 @@ class ClientDashboardView(DashboardMixin, TemplateView):
             month=dash.month_of_period(self.period),
             charts=[
                 ("client-volume", "Volume per day", dash.volume_chart(series)),
-                ("client-sl", "Service level per day", dash.rate_chart(series, "service_level", "Service level")),
-                ("client-aht", "AHT per day", dash.rate_chart(series, "aht", "AHT", unit="s")),
-                ("client-csat", "CSAT per day", dash.rate_chart(series, "csat", "CSAT")),
+                *_daily_charts("client", series, ("service_level", "aht", "csat")),
             ],
         )
         return context
@@ -266,10 +244,10 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
             "y2Unit": "%",
             "y2Max": 100,
             "datasets": [
-                {"label": "Offered", "data": dash.values_of(hours, "offered"), "type": "bar", "color": "#2e86de"},
-                {"label": "Abandoned", "data": dash.values_of(hours, "abandoned"), "type": "bar", "color": "#c0392b"},
+                _dataset(hours, "offered", "#2e86de"),
+                _dataset(hours, "abandoned", "#c0392b"),
                 {
-                    "label": "Service level",
+                    "label": metrics.metric("service_level").caption,
                     "data": dash.values_of(hours, "service_level"),
                     "axis": "y2",
                     "color": "#0b3d91",
@@ -278,8 +256,8 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
         }
         if kpis.volume_name(process.channel) == "received":  # back office: no queue figures
             context["intraday_chart"]["datasets"] = [
-                {"label": "Received", "data": dash.values_of(hours, "received"), "type": "bar", "color": "#2e86de"},
-                {"label": "Handled", "data": dash.values_of(hours, "handled"), "type": "bar", "color": "#0b3d91"},
+                _dataset(hours, "received", "#2e86de"),
+                _dataset(hours, "handled", "#0b3d91"),
             ]
             context["intraday_chart"].pop("y2Unit")
             context["intraday_chart"].pop("y2Max")
@@ -312,20 +290,33 @@ def _process_charts(series, month, channel: str = "voice") -> list:
     volume_title = "Volume per day: received, handled" if backoffice else "Volume per day: offered, handled, abandoned"
     charts = [("p-volume", volume_title, dash.volume_chart(series, channel))]
     has_tat = any(figs.components["tat_items"] for _, figs in series)
-    for metric, title, unit in (
-        ("service_level", "Service level", "%"),
-        ("tat_compliance", "Turnaround compliance", "%"),
-        ("aht", "Average handle time", "s"),
-        ("fcr", "First contact resolution", "%"),
-        ("csat", "CSAT (top-2-box)", "%"),
-    ):
-        if not kpis.figure_applies(metric, [channel]) and not (metric == "tat_compliance" and has_tat):
+    for definition in metrics.select("service_level", "tat_compliance", "aht", "fcr", "csat"):
+        metric, title = definition.key, definition.label
+        if not definition.applies([channel]) and not (metric == "tat_compliance" and has_tat):
             continue
         if metric not in targets and all(figs.values[metric] is None for _, figs in series):
             continue  # no data over the whole trend (e.g. no surveys on back-office work): no empty chart
-        spec = dash.rate_chart(series, metric, title, unit=unit, target=targets.get(metric))
+        spec = dash.rate_chart(series, metric, title, target=targets.get(metric))
         charts.append((f"p-{metric}", f"{title} per day" + (" against target" if metric in targets else ""), spec))
     return charts
+
+
+def _dataset(hours, name: str, color: str) -> dict:
+    """A bar series of the intraday chart, labelled with the count's caption."""
+    return {"label": metrics.metric(name).caption, "data": dash.values_of(hours, name), "type": "bar", "color": color}
+
+
+def _short_id(key: str) -> str:
+    """The chart ids of the pages: "sl", "aht", "fcr", "csat", "qa"."""
+    return {"service_level": "sl", "qa_score": "qa"}.get(key, key)
+
+
+def _daily_charts(page: str, series, keys, *, prefix: str = "") -> list:
+    """(id, title, spec) of a daily chart per figure: "client-sl", "Service level per day"."""
+    return [
+        (f"{page}-{_short_id(key)}", f"{prefix}{metrics.metric(key).caption} per day", dash.rate_chart(series, key))
+        for key in keys
+    ]
 
 
 def _parse_day(value) -> date | None:
@@ -457,11 +448,7 @@ class TeamDashboardView(DashboardMixin, TemplateView):
             )
             if self.can("interactions.view")
             else None,
-            charts=[
-                ("t-aht", "Team AHT per day", dash.rate_chart(series, "aht", "AHT", unit="s")),
-                ("t-fcr", "Team FCR per day", dash.rate_chart(series, "fcr", "FCR")),
-                ("t-csat", "Team CSAT per day", dash.rate_chart(series, "csat", "CSAT")),
-            ],
+            charts=_daily_charts("t", series, ("aht", "fcr", "csat"), prefix="Team "),
         )
         return context
 
@@ -517,31 +504,30 @@ class AgentDashboardView(DashboardMixin, TemplateView):
             drill_link=_interactions_url(self.period.exact_query(), agent=agent.code),
             per_process=[(p, per_process.get(p.pk, dash.Figures())) for p in processes],
             charts=[
-                ("a-aht", "AHT per day", dash.compare_chart(compared, "aht", unit="s")),
-                ("a-fcr", "FCR per day", dash.compare_chart(compared, "fcr", unit="%")),
-                ("a-csat", "CSAT per day", dash.compare_chart(compared, "csat", unit="%")),
-                ("a-qa", "QA score per day", dash.compare_chart(compared, "qa_score", unit="")),
+                (f"a-{_short_id(key)}", f"{metrics.metric(key).caption} per day", dash.compare_chart(compared, key))
+                for key in ("aht", "fcr", "csat", "qa_score")
             ],
             is_self=agent.user_id == user.pk,
         )
         return context
 
 
-TOTAL_FIELDS = [
-    ("offered", "Offered"),
-    ("answered", "Answered"),
-    ("abandoned", "Abandoned"),
-    ("short_abandoned", "Short abandons"),
-    ("handled", "Handled"),
-    ("service_level", "Service level"),
-    ("abandon_rate", "Abandon rate"),
-    ("aht", "AHT"),
-    ("asa", "ASA"),
-    ("fcr", "FCR"),
-    ("csat", "CSAT"),
-    ("csat_mean", "CSAT mean"),
-    ("tat_compliance", "TAT compliance"),
-]
+# The totals above the interaction list, in order.
+TOTAL_FIELDS = metrics.select(
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "handled",
+    "service_level",
+    "abandon_rate",
+    "aht",
+    "asa",
+    "fcr",
+    "csat",
+    "csat_mean",
+    "tat_compliance",
+)
 
 
 class InteractionDrillView(DashboardMixin, TemplateView):
@@ -728,10 +714,9 @@ class PortalView(DashboardMixin, TemplateView):
                 dash.kpi_rows(self.request.user, start=start, end=end, process=row.process), start, end
             )
             targets = {t.metric: float(t.target.target) for t in (row.month.targets if row.month else [])}
-            headline = kpis.headline_figure(row.process.channel)
-            title = "service level" if headline == "service_level" else "turnaround compliance"
-            spec = dash.rate_chart(series, headline, title.capitalize(), target=targets.get(headline))
-            trends.append((f"portal-{row.process.pk}", f"{row.process.name}: {title} per day", spec))
+            headline = metrics.metric(kpis.headline_figure(row.process.channel))
+            spec = dash.rate_chart(series, headline.key, headline.label, target=targets.get(headline.key))
+            trends.append((f"portal-{row.process.pk}", f"{row.process.name}: {headline.label.lower()} per day", spec))
         context.update(
             client=self.client,
             rows=rows,

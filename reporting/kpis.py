@@ -16,6 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.exceptions import ImproperlyConfigured
+
+# The channels of KPIS.md "Channels: which figures apply", and which figure applies to which,
+# are the metric registry's (bpo_portal.metrics); the component SQL below reads the same tuples.
+from bpo_portal.metrics import BACKOFFICE_CHANNELS, FIGURE_KEYS, QUEUE_CHANNELS, TAT_CHANNELS
 from quality.figures import qa_score  # the QA figure is quality's rule (qa_sum ÷ qa_count), used as is
 
 # Bumped whenever a definition below changes meaning; reports record the version they used.
@@ -24,33 +29,6 @@ from quality.figures import qa_score  # the QA figure is quality's rule (qa_sum 
 #         and email only; `received` counts inbound back-office items; TAT covers email and
 #         back-office items.
 KPI_DEFINITION_VERSION = "2026.3"
-
-# KPIS.md, "Channels: which figures apply". Queue contacts feed the queue figures; back-office
-# items their own volume (`received`); turnaround covers asynchronous work.
-QUEUE_CHANNELS = ("voice", "chat", "email")
-BACKOFFICE_CHANNELS = ("backoffice",)
-TAT_CHANNELS = ("email", "backoffice")
-
-# Which figures apply to which channels: a figure is shown for a process only when one of the
-# channels it has work in is listed (otherwise it is undefined: "n/a", never 0 %).
-QUEUE_FIGURES = ("offered", "answered", "abandoned", "short_abandoned", "asa", "abandon_rate", "service_level")
-FIGURE_CHANNELS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(QUEUE_FIGURES, QUEUE_CHANNELS),
-    "received": BACKOFFICE_CHANNELS,
-    "tat_compliance": TAT_CHANNELS,
-    **dict.fromkeys(("handled", "aht", "fcr", "csat", "csat_mean", "qa_score"), QUEUE_CHANNELS + BACKOFFICE_CHANNELS),
-}
-
-
-def figure_applies(figure: str, channels) -> bool:
-    """Whether `figure` (a KPI or count name) applies to work in any of `channels` (KPIS.md)."""
-    allowed = FIGURE_CHANNELS.get(figure)
-    return allowed is None or any(channel in allowed for channel in channels)
-
-
-def applicable_figures(channels) -> list[str]:
-    """The figure names that apply to work in `channels`, in FIGURE_CHANNELS order."""
-    return [name for name in FIGURE_CHANNELS if figure_applies(name, channels)]
 
 
 def headline_figure(channel: str) -> str:
@@ -276,6 +254,9 @@ def tat_compliance(c: Mapping) -> float | None:
     return _rate(c["tat_within"], c["tat_items"])
 
 
+# Each figure of the metric registry (bpo_portal.metrics: label, unit, digits, words, channels)
+# attached to the function computing it, in the order of the API's fields (API.md). A registry
+# figure without a function, or a function without a registry entry, stops the import.
 FIGURES = {
     "aht": aht,
     "asa": asa,
@@ -287,19 +268,10 @@ FIGURES = {
     "qa_score": qa_score,
     "tat_compliance": tat_compliance,
 }
-
-# Units for display: "%" rates, seconds, or a 1..5 / 0..100 score.
-UNITS = {
-    "aht": "s",
-    "asa": "s",
-    "abandon_rate": "%",
-    "service_level": "%",
-    "fcr": "%",
-    "csat": "%",
-    "csat_mean": "",
-    "qa_score": "",
-    "tat_compliance": "%",
-}
+if set(FIGURES) != set(FIGURE_KEYS):
+    raise ImproperlyConfigured(
+        f"reporting.kpis.FIGURES and the metric registry differ: {sorted(set(FIGURES) ^ set(FIGURE_KEYS))}"
+    )
 
 
 def figures(components: Mapping, *, digits: int | None = 2) -> dict[str, float | None]:

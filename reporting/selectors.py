@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.db.models import Max, Sum
 
 from accounts.scoping import scope_q
+from bpo_portal import metrics
 from reporting import kpis
 from reporting.models import DailyKpi
 
@@ -35,12 +36,7 @@ class KpiRow:
 
     def as_dict(self, group_by: str) -> dict:
         data = {group_by: self.key} if group_by != "total" else {}
-        data.update(
-            {
-                name: self.components[name]
-                for name in ("offered", "received", "answered", "abandoned", "short_abandoned", "handled")
-            }
-        )
+        data.update({name: self.components[name] for name in metrics.COUNTS})
         data.update(kpis.figures(self.components))
         data["computed_at"] = self.computed_at
         data["components"] = {name: self.components[name] for name in kpis.COMPONENTS}

@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.scoping import OPS_MANAGER
-from bpo_portal import units
+from bpo_portal import metrics, units
 from processes.models import Process
 from sla import compliance
 from sla.models import SlaAlert
-from sla.reports.data import METRIC_LABELS, METRIC_UNITS, fmt
+from sla.reports.data import fmt
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,8 @@ def _notify(alerts) -> int:
     for alert in alerts:
         process = alert.process
         recipients = [u.email for u in ops_managers_for(process.client) if u.email]
-        unit = METRIC_UNITS.get(alert.metric, "")
-        label = METRIC_LABELS.get(alert.metric, alert.metric)
+        unit = metrics.unit(alert.metric)
+        label = metrics.label(alert.metric)
         state = "missed" if alert.state == "missed" else "at risk"
         goal = units.target(alert.comparator, alert.target, unit)
         subject = f"[SLA {state}] {process.code} {label} {goal} ({alert.month:%B %Y})"

@@ -22,7 +22,7 @@ from reporting import periods
 from sla import compliance
 from sla.models import Report, ReportEmailPreference
 from sla.reports import selectors
-from sla.reports.data import METRIC_LABELS, METRIC_UNITS, METRICS, fmt
+from sla.reports.data import REPORT_METRICS, fmt
 from sla.reports.render import interactions_url
 from sla.reports.services import report_email_preference_set, report_request
 
@@ -73,7 +73,6 @@ class ReportListView(ScopedMixin, TemplateView):
             alerts=selectors.sla_alert_list(user=user)[:100],
             clients=Client.objects.visible_to(user).order_by("code"),
             client_code=client_code,
-            metric_labels=METRIC_LABELS,
         )
         return context
 
@@ -112,12 +111,13 @@ class ReportDetailView(ScopedMixin, TemplateView):
             link = interactions_url(pm.process.code, start, end)
             targets = {t.metric: t for t in pm.targets}
             figures = []
-            for metric, label, unit in METRICS:
+            for definition in REPORT_METRICS:
+                metric, unit = definition.key, definition.unit
                 t = targets.get(metric)
                 figures.append(
                     {
                         "metric": metric,
-                        "label": label,
+                        "label": definition.label,
                         "value": fmt(pm.figures[metric], unit),
                         "target": units.target(t.target.comparator, t.target.target, unit) if t else "",
                         "status": t.status if t else "",
@@ -133,7 +133,6 @@ class ReportDetailView(ScopedMixin, TemplateView):
             versions=selectors.report_versions(user=user, report=report),
             downloads=selectors.report_downloads(user=user, report=report),
             rows=rows,
-            units=METRIC_UNITS,
         )
         return context
 

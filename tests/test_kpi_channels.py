@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
+from bpo_portal import metrics
 from processes.models import KpiMark, Process, SLATarget
 from reporting import engine, kpis
 from reporting.models import DailyKpi
@@ -156,13 +157,13 @@ def test_kpi_api_returns_received(india):
 
 
 def test_figures_that_apply_per_channel():
-    assert kpis.applicable_figures(["backoffice"]) == [
+    assert metrics.applicable(["backoffice"]) == [
         "received", "tat_compliance", "handled", "aht", "fcr", "csat", "csat_mean", "qa_score",
     ]  # fmt: skip
-    voice = kpis.applicable_figures(["voice"])
+    voice = metrics.applicable(["voice"])
     assert "tat_compliance" not in voice and "received" not in voice and "service_level" in voice
-    assert "tat_compliance" in kpis.applicable_figures(["email"])
-    assert set(kpis.applicable_figures(["voice", "backoffice"])) == set(kpis.FIGURE_CHANNELS)
+    assert "tat_compliance" in metrics.applicable(["email"])
+    assert set(metrics.applicable(["voice", "backoffice"])) == set(metrics.METRICS)
 
 
 def test_the_channel_migration_marks_days_with_back_office_or_email_work_and_they_are_recomputed(india):
@@ -243,7 +244,7 @@ def test_reports_show_per_process_only_the_figures_that_apply(india, settings, t
         ]
     )  # fmt: skip
     data = report_data_build(client=india, month=date(2026, 10, 1))
-    shown = {s.process.code: [name for name, _, _ in s.metrics] for s in data.sections}
+    shown = {s.process.code: [m.key for m in s.metrics] for s in data.sections}
     assert (
         "service_level" not in shown["IN-BO"] and "asa" not in shown["IN-BO"] and "abandon_rate" not in shown["IN-BO"]
     )
@@ -284,7 +285,7 @@ def test_back_office_process_dashboard_reads_its_own_figures(india, client):
         response = client.get("/dashboard/processes/IN-BO/")
     assert response.status_code == 200
     context = response.context
-    assert [key for key, _ in context["tile_metrics"]][:3] == ["received", "handled", "tat_compliance"]
+    assert [m.key for m in context["tile_metrics"]][:3] == ["received", "handled", "tat_compliance"]
     titles = [title for _, title, _ in context["charts"]]
     assert titles[0] == "Volume per day: received, handled"
     assert not any(title.startswith(("Service level", "CSAT")) for title in titles)  # n/a, and no surveys

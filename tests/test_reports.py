@@ -22,7 +22,7 @@ from reporting import kpis
 from reporting.models import DailyKpi
 from sla.models import Report, ReportDownload, ReportStatus, ReportVersion, SlaAlert
 from sla.reports import render
-from sla.reports.data import METRIC_LABELS, METRIC_UNITS, fmt
+from sla.reports.data import REPORT_METRICS, fmt
 from sla.reports.services import report_generate
 from tests.conftest import api_as
 from tests.test_sla_api import MONTH, october, targets
@@ -30,6 +30,8 @@ from tests.test_sla_api import MONTH, october, targets
 pytestmark = pytest.mark.django_db
 
 OCT = date(2025, 10, 1)
+METRIC_LABELS = {m.key: m.label for m in REPORT_METRICS}
+METRIC_UNITS = {m.key: m.unit for m in REPORT_METRICS}
 
 
 @pytest.fixture(autouse=True)

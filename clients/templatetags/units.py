@@ -1,5 +1,6 @@
 """Figures in their units, for every page: `{% load units %}`. The formatting lives in
-bpo_portal.units (one rule for pages, PDF, XLSX and CSV); these are its template faces.
+bpo_portal.units (one rule for pages, PDF, XLSX and CSV) and the metrics' labels, units and
+words in bpo_portal.metrics; these are their template faces.
 
     {{ 1145|duration }}                                 → "19:05"
     {{ 81.44|percent }}   {{ -2.94|pp }}                → "81.4 %"   "−2.9 pp"
@@ -13,7 +14,7 @@ bpo_portal.units (one rule for pages, PDF, XLSX and CSV); these are its template
 
 from django import template
 
-from bpo_portal import units
+from bpo_portal import metrics, units
 
 register = template.Library()
 
@@ -56,18 +57,17 @@ def money(amount, currency=None) -> str:
 
 @register.filter
 def metric_label(metric: str) -> str:
-    definition = units.METRICS.get(metric)
-    return definition.label if definition else units.COUNT_LABELS.get(metric, metric)
+    return metrics.label(metric)
 
 
 @register.simple_tag
 def target(comparator_value, value, metric: str) -> str:
     """A target as read: "≥ 80.0 %", "≤ 0:30"."""
-    return units.metric_target(comparator_value, value, metric)
+    return metrics.metric_target(comparator_value, value, metric)
 
 
 @register.simple_tag
 def formula(metric: str, process=None) -> str:
     """A metric's formula in words, with the process's thresholds."""
-    definition = units.METRICS.get(metric)
+    definition = metrics.METRICS.get(metric)
     return definition.words(process) if definition else ""

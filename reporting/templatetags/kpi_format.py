@@ -1,5 +1,6 @@
-"""Readable numbers on pages: every figure through `bpo_portal.units` (one formatting for pages,
-PDF, XLSX and CSV), thousands separators, and "—" for undefined figures.
+"""Readable numbers on pages: every figure in its unit of the metric registry
+(`bpo_portal.metrics`), formatted by `bpo_portal.units` (one formatting for pages, PDF, XLSX and
+CSV), thousands separators, and "—" for undefined figures.
 
     {{ value|kpi:"aht" }}                      → "19:05"        (the metric's unit)
     {{ t.gap|signed:t.metric }}                → "−2.9 pp"      (a gap, positive on the good side)
@@ -9,7 +10,7 @@ PDF, XLSX and CSV), thousands separators, and "—" for undefined figures.
 
 from django import template
 
-from bpo_portal import units
+from bpo_portal import metrics, units
 from clients.templatetags import units as unit_tags
 
 register = template.Library()
@@ -22,7 +23,7 @@ def kpi(value, metric: str) -> str:
     """`{{ value|kpi:"service_level" }}` → "81.4 %"; None → "—"; a count → "1,234"."""
     if value is None or value == "":
         return units.DASH
-    return units.metric_figure(value, metric)
+    return metrics.metric_figure(value, metric)
 
 
 # The unit faces of every page (clients/templatetags/units.py), here too so a dashboard loads one library.
@@ -53,4 +54,4 @@ def get(mapping, key):
 @register.filter
 def signed(value, metric: str) -> str:
     """A gap from a target: percentage points for rates ("−2.9 pp"), signed durations, points."""
-    return units.metric_gap(value, metric)
+    return metrics.metric_gap(value, metric)

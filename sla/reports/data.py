@@ -17,24 +17,21 @@ from decimal import Decimal
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from bpo_portal import units
+from bpo_portal import metrics, units
 from processes.models import Process, SLFormula
 from reporting import kpis, periods
 from reporting.models import DailyKpi
 from sla import compliance
 
-# The figures of the report, in reading order, with their labels and units (declared once in
-# bpo_portal.units, with the formula in words).
-METRICS = [(m.name, m.label, m.unit) for m in units.METRIC_LIST]
-METRIC_LABELS = {name: label for name, label, _ in METRICS}
-METRIC_UNITS = {name: unit for name, _, unit in METRICS}
+# The figures of the report, in reading order (labels, units and words: bpo_portal.metrics).
+REPORT_METRICS = metrics.select(*metrics.READING_ORDER)
 # Components whose values are not whole numbers.
 FLOAT_COMPONENTS = {"wait_seconds", "qa_sum"}
 
 
 def formula(metric: str, process=None) -> str:
     """The formula of a figure in words, with the process's thresholds."""
-    return units.METRICS[metric].words(process)
+    return metrics.metric(metric).words(process)
 
 
 def round2(value):
@@ -89,25 +86,25 @@ class ProcessSection:
     def applies(self, metric: str) -> bool:
         """Whether the report shows `metric` for this process: it applies to the process's
         channels, or it carries an SLA target (which is then reported whatever its value)."""
-        return kpis.figure_applies(metric, self.channels) or self.target_for(metric) is not None
+        return metrics.applies(metric, self.channels) or self.target_for(metric) is not None
 
     @property
-    def metrics(self) -> list[tuple[str, str, str]]:
-        """(name, label, unit) of the figures reported for this process, in reading order."""
-        return [m for m in METRICS if self.applies(m[0])]
+    def metrics(self) -> list[metrics.Metric]:
+        """The figures reported for this process, in reading order."""
+        return [m for m in REPORT_METRICS if self.applies(m.key)]
 
     @property
     def settings(self) -> list[tuple[str, str]]:
         p = self.process
         rows = [("Time zone (local days)", p.timezone)]
-        if kpis.figure_applies("service_level", self.channels):
+        if metrics.applies("service_level", self.channels):
             rows += [
                 ("Service-level threshold", f"{p.sl_threshold_seconds} s"),
                 ("Service-level formula", SLFormula(p.sl_formula).label),
                 ("Short abandon", f"under {p.short_abandon_seconds} s (left out of every figure)"),
             ]
         rows.append(("FCR window", f"{p.fcr_window_days} days (repeat-contact method)"))
-        if kpis.figure_applies("tat_compliance", self.channels):
+        if metrics.applies("tat_compliance", self.channels):
             rows.append(("Turnaround target", f"{p.tat_hours} h"))
         return rows
 
@@ -119,8 +116,8 @@ class ProcessSection:
     def chart_metrics(self) -> list[str]:
         """Trend charts: each target's metric, or the process's headline figure (service level
         for queue work, turnaround for back office) when it has none."""
-        metrics = [t.metric for t in self.targets]
-        return metrics or [kpis.headline_figure(self.process.channel)]
+        targeted = [t.metric for t in self.targets]
+        return targeted or [kpis.headline_figure(self.process.channel)]
 
     def target_for(self, metric: str):
         return next((t for t in self.targets if t.metric == metric), None)

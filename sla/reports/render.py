@@ -11,18 +11,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from bpo_portal import exports, units
+from bpo_portal import exports, metrics, units
 from reporting import kpis
 from sla.reports import charts
-from sla.reports.data import (
-    FLOAT_COMPONENTS,
-    METRIC_LABELS,
-    METRIC_UNITS,
-    ReportData,
-    fmt_count,
-    formula,
-    money,
-)
+from sla.reports.data import FLOAT_COMPONENTS, ReportData, fmt_count, formula, money
 
 CSV_COLUMNS = [
     "client",
@@ -66,7 +58,8 @@ def write_csv(data: ReportData, path: Path) -> None:
         code = data.client.code
         for section in data.sections:
             process = section.process.code
-            for metric, _, unit in section.metrics:
+            for definition in section.metrics:
+                metric = definition.key
                 target = section.target_for(metric)
                 row = [
                     code,
@@ -74,7 +67,7 @@ def write_csv(data: ReportData, path: Path) -> None:
                     "month",
                     month,
                     metric,
-                    units.CSV_UNITS[unit],
+                    units.CSV_UNITS[definition.unit],
                     _csv_number(section.figures[metric]),
                 ]
                 if target is None:
@@ -95,9 +88,10 @@ def write_csv(data: ReportData, path: Path) -> None:
             process = section.process.code
             for day in section.days:
                 iso = day.day.isoformat()
-                for metric, _, unit in section.metrics:
+                for definition in section.metrics:
+                    metric, unit = definition.key, units.CSV_UNITS[definition.unit]
                     value = _csv_number(day.figures[metric])
-                    row = [code, process, "day", iso, metric, units.CSV_UNITS[unit], value, "", "", "", "", ""]
+                    row = [code, process, "day", iso, metric, unit, value, "", "", "", "", ""]
                     writer.writerow(row + [version])
                 for name in kpis.COMPONENTS:
                     value = _component_value(name, day.components[name])
@@ -195,10 +189,10 @@ def write_xlsx(data: ReportData, path: Path) -> None:
     for section in data.sections:
         for t in section.targets:
             row += 1
-            unit = METRIC_UNITS[t.metric]
+            unit = metrics.unit(t.metric)
             values = [
                 section.process.code,
-                METRIC_LABELS[t.metric],
+                metrics.label(t.metric),
                 units.comparator(t.target.comparator),
                 None,
                 None,
@@ -221,7 +215,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         ws.column_dimensions[letter].width = 16
 
     for section in data.sections:
-        figure_names = [name for name, _, _ in section.metrics]
+        figure_names = [m.key for m in section.metrics]
         sheet = wb.create_sheet(section.process.code[:31])
         exports.xlsx_text(sheet["A1"], f"{section.process.code} — {section.process.name}")
         sheet["A1"].font = Font(bold=True, size=13)
@@ -246,10 +240,11 @@ def write_xlsx(data: ReportData, path: Path) -> None:
                 CREDIT_OWED,
             ],
         )
-        for metric, label, unit in section.metrics:
+        for definition in section.metrics:
+            metric, unit = definition.key, definition.unit
             r += 1
             t = section.target_for(metric)
-            sheet.cell(row=r, column=1, value=label)
+            sheet.cell(row=r, column=1, value=definition.label)
             _figure_cell(sheet.cell(row=r, column=2), section.figures[metric], unit)
             sheet.cell(row=r, column=3, value=formula(metric, section.process))
             if t is not None:
@@ -273,7 +268,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
                 cell = sheet.cell(row=r, column=col, value=day.components[name])
                 cell.number_format = "#,##0.00" if name in FLOAT_COMPONENTS else COUNT_FORMAT
             for col, name in enumerate(figure_names, start=2 + len(kpis.COMPONENTS)):
-                _figure_cell(sheet.cell(row=r, column=col), day.figures[name], METRIC_UNITS[name])
+                _figure_cell(sheet.cell(row=r, column=col), day.figures[name], metrics.unit(name))
         r += 1
         sheet.cell(row=r, column=1, value="Month").font = bold
         for col, name in enumerate(kpis.COMPONENTS, start=2):
@@ -281,7 +276,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             cell.number_format = "#,##0.00" if name in FLOAT_COMPONENTS else COUNT_FORMAT
             cell.font = bold
         for col, name in enumerate(figure_names, start=2 + len(kpis.COMPONENTS)):
-            _figure_cell(sheet.cell(row=r, column=col), section.figures[name], METRIC_UNITS[name]).font = bold
+            _figure_cell(sheet.cell(row=r, column=col), section.figures[name], metrics.unit(name)).font = bold
         sheet.column_dimensions["A"].width = 26
         sheet.column_dimensions["B"].width = 14
         sheet.column_dimensions["C"].width = 14
@@ -293,17 +288,14 @@ def write_xlsx(data: ReportData, path: Path) -> None:
 
 # --- PDF ----------------------------------------------------------------------------------------------
 
-# The counts of the volume table, in the order read (labels in bpo_portal.units.COUNT_LABELS).
-VOLUME_ROWS = ["offered", "received", "answered", "abandoned", "short_abandoned", "handled"]
-
 
 def _target_row(t) -> dict:
     """A target's row as printed: the credit rate it carries if missed, and the credit owed only
     where it is missed (a met target owes nothing)."""
-    unit = METRIC_UNITS[t.metric]
+    unit = metrics.unit(t.metric)
     credit = units.percent(t.target.credit_percent, exact=True) if t.target.credit_percent else units.DASH
     return {
-        "metric": METRIC_LABELS[t.metric],
+        "metric": metrics.label(t.metric),
         "code": t.metric,
         "goal": units.target(t.target.comparator, t.target.target, unit),
         "actual": units.figure(t.actual, unit),
@@ -349,14 +341,14 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
         chart_list = []
         for metric in section.chart_metrics:
             target = section.target_for(metric)
-            unit = METRIC_UNITS[metric]
+            unit = metrics.unit(metric)
             svg = charts.line_chart(
                 labels,
                 [d.figures[metric] for d in section.days],
                 unit=unit,
                 target=float(target.target.target) if target else None,
             )
-            title = f"{METRIC_LABELS[metric]} per day" + (
+            title = f"{metrics.label(metric)} per day" + (
                 f" (target {units.target(target.target.comparator, target.target.target, unit)})" if target else ""
             )
             chart_list.append({"title": title, "svg": mark_safe(svg)})  # noqa: S308 - generated here from numbers
@@ -366,11 +358,11 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
         targets = [_target_row(t) for t in section.targets]
         figures = [
             {
-                "label": label,
-                "value": units.figure(section.figures[name], unit),
-                "formula": formula(name, section.process),
+                "label": m.label,
+                "value": m.format(section.figures[m.key]),
+                "formula": m.words(section.process),
             }
-            for name, label, unit in section.metrics
+            for m in section.metrics
         ]
         components = section.components
         # Only the counts that apply to the work the process has (KPI channel rules): a back-office
@@ -378,9 +370,9 @@ def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
         # items were completed in it.
         channels = section.channels
         volume_rows = [
-            (units.COUNT_LABELS[name], units.count(components[name]))
-            for name in VOLUME_ROWS
-            if name in components and kpis.figure_applies(name, channels)
+            (m.label, units.count(components[m.key]))
+            for m in metrics.select(*metrics.COUNTS)
+            if m.key in components and m.applies(channels)
         ]
         appendix = _appendix_text(
             [d.day.isoformat() for d in section.days] + ["Month"],
