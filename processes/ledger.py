@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from processes import predicates
 from processes.models import Interaction
 
 # --- the hook: what marking triggers above -----------------------------------------------------------
@@ -203,21 +204,35 @@ def _hash_joins(cursor, on: bool = True) -> None:
             cursor.execute("RESET jit")
 
 
+# The repeat-contact rule (KPIS.md; stated per row by predicates.repeat_contact_sql), set-based:
+# over the rows of one (process, customer) ordered by arrival, `_next_contact` gives every row the
+# next strictly later arrival that counts as a contact (not a short abandon), and the row has a
+# repeat when that arrival lies within the FCR window (`window_us`, predicates.fcr_window_us).
+_HAS_REPEAT = "next_us <= arrived_us + window_us"
+
+
+def _next_contact(alias: str, counts: str) -> str:
+    """SQL window: the earliest arrival after row `alias`'s among the rows of its (process,
+    customer) for which `counts` holds (the next contact; null when there is none)."""
+    return (
+        f"MIN(CASE WHEN {counts} THEN {alias}.arrived_us END) OVER (PARTITION BY {alias}.process_id,"
+        f" {alias}.customer_ref{_bytewise()} ORDER BY {alias}.arrived_us DESC"
+        " RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    )
+
+
 def _repeat_flags_sql(where: str) -> str:
     """SELECT of (id, has_repeat, flag by KPIS.md's rule, process_id, local_date) for the
-    interactions `i` (joined to their process `p`) that `where` selects, set-based: a window over
-    each (process, customer) gives every row the next strictly later arrival that is not a short
-    abandon (as in `evaluate_repeat_flags_for_import`). An interaction without a customer
-    reference has no repeat (it is not eligible for FCR). Equal to `repeat_contact_sql`."""
-    collate = _bytewise()
+    interactions `i` (joined to their process `p`) that `where` selects, set-based (as in
+    `evaluate_repeat_flags_for_import`). An interaction without a customer reference has no
+    repeat (it is not eligible for FCR). Equal to `predicates.repeat_contact_sql`."""
+    counts = "NOT " + predicates.SHORT_ABANDON.sql("i", "p")
     return (
-        "SELECT id, has_repeat, customer_ref <> '' AND next_us <= arrived_us + window_us AS flag,"
+        f"SELECT id, has_repeat, customer_ref <> '' AND {_HAS_REPEAT} AS flag,"
         " process_id, local_date FROM ("
         " SELECT i.id, i.has_repeat, i.customer_ref, i.arrived_us, i.process_id, i.local_date,"
-        " p.fcr_window_days * 86400000000 AS window_us,"
-        " MIN(CASE WHEN NOT (i.abandoned AND i.duration_seconds < p.short_abandon_seconds) THEN i.arrived_us END)"
-        f" OVER (PARTITION BY i.process_id, i.customer_ref{collate} ORDER BY i.arrived_us DESC"
-        " RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_us"
+        f" {predicates.fcr_window_us('p')} AS window_us,"
+        f" {_next_contact('i', counts)} AS next_us"
         f" FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id {where}) w"
     )
 
@@ -248,7 +263,7 @@ def _bytewise() -> str:
 
 def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
     """Before the upsert: evaluate `has_repeat` (KPIS.md's repeat-contact rule, as
-    `reporting.kpis.repeat_contact_sql` states it) for the imported rows and for the stored
+    `predicates.repeat_contact_sql` states it) for the imported rows and for the stored
     contacts of the customers the import touches, into the temp table `import_flags`.
 
     One sort instead of a lookup per row: over the imported rows and the stored rows of each
@@ -260,19 +275,16 @@ def evaluate_repeat_flags_for_import(cursor, staging: str) -> None:
     the touched span only serve as later contacts and are flagged as not `settled`. The table
     keeps the imported rows that have a repeat and the settled stored rows whose flag changes.
     """
-    window = "p.fcr_window_days * 86400000000"
-    collate = _bytewise()
-    short = "(x.abandoned AND x.duration_seconds < p.short_abandon_seconds)"
+    window = predicates.fcr_window_us("p")
+    short = predicates.SHORT_ABANDON.sql("x", "p")
     near = _stored_near(cursor, "x")
     cursor.execute(f"DROP TABLE IF EXISTS {_FLAGS}")
     _hash_joins(cursor)
     cursor.execute(
         f"CREATE TEMP TABLE {_FLAGS} AS SELECT * FROM ("
         " SELECT staged, key, process_id, local_date, old_flag, settled,"
-        " CASE WHEN next_us <= arrived_us + window_us THEN 1 ELSE 0 END AS flag FROM ("
-        " SELECT u.*, MIN(CASE WHEN NOT u.short THEN u.arrived_us END) OVER (PARTITION BY u.process_id,"
-        f" u.customer_ref{collate} ORDER BY u.arrived_us DESC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-        " AS next_us"
+        f" CASE WHEN {_HAS_REPEAT} THEN 1 ELSE 0 END AS flag FROM ("
+        f" SELECT u.*, {_next_contact('u', 'NOT u.short')} AS next_us"
         " FROM ("
         f" SELECT 1 AS staged, x.line AS key, x.process_id, x.customer_ref, x.arrived_us, x.local_date,"
         f" NULL AS old_flag, 1 AS settled, {short} AS short, {window} AS window_us"

@@ -3,8 +3,10 @@
 Two halves, each the only one of its kind in the code base:
 
 1. `component_sql()` — how one interaction contributes to the additive components stored per
-   (process, local day, agent, team) in `DailyKpi`. It is SQL because aggregation happens in the
-   database, set-based, over millions of rows.
+   (process, local day, agent, team) in `DailyKpi`: a count or sum over each interaction
+   predicate of processes.predicates (where each is defined once, as SQL and as an ORM filter).
+   It is SQL because aggregation happens in the database, set-based, over millions of rows. The
+   QA components come from the evaluations (quality.components).
 2. One function per KPI that turns summed components into the figure people see. Every rate over
    any range or grouping is computed here from sums, never as a mean of daily rates.
 
@@ -19,8 +21,10 @@ from collections.abc import Mapping
 from django.core.exceptions import ImproperlyConfigured
 
 # The channels of KPIS.md "Channels: which figures apply", and which figure applies to which,
-# are the metric registry's (bpo_portal.metrics); the component SQL below reads the same tuples.
-from bpo_portal.metrics import BACKOFFICE_CHANNELS, FIGURE_KEYS, QUEUE_CHANNELS, TAT_CHANNELS
+# are the metric registry's (bpo_portal.metrics); the predicates the component SQL counts
+# (processes.predicates) read the same tuples.
+from bpo_portal.metrics import BACKOFFICE_CHANNELS, FIGURE_KEYS
+from processes import predicates
 from quality.figures import qa_score  # the QA figure is quality's rule (qa_sum ÷ qa_count), used as is
 
 # Bumped whenever a definition below changes meaning; reports record the version they used.
@@ -41,10 +45,6 @@ def volume_name(channel: str) -> str:
     """The count a process's volume is read by: `offered` for queue work, `received` for
     back-office work."""
     return "received" if channel in BACKOFFICE_CHANNELS else "offered"
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 COMPONENTS = (
@@ -89,43 +89,23 @@ def _rate(numerator, denominator) -> float | None:
 
 def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
     """SQL expressions, one per component, summed over interactions `alias` joined to their
-    process `settings` (whose columns hold the thresholds). Portable between PostgreSQL and
-    SQLite (booleans are used as predicates; times are pre-derived numbers on the interaction).
-
-    - queue contact = channel voice, chat or email (KPIS.md "Channels"): only they feed offered,
-      answered, abandoned, short_abandoned, answered/abandoned within, the wait and the service
-      level; back-office items count in `received` (inbound) instead;
-    - inbound = direction 'inbound'; counts are of inbound interactions except `handled`;
-    - short abandon = abandoned and (ended − arrived) < short_abandon_seconds; left out of every
-      figure but `offered` and `short_abandoned`;
-    - answered within = answered and (answered − arrived) <= sl_threshold_seconds;
-    - abandoned within = abandoned, not short, and (ended − arrived) <= sl_threshold_seconds;
-    - handled = answered_at set, inbound and outbound;
-    - FCR eligible = handled, inbound, non-empty customer_ref; resolved = eligible and without a
-      repeat contact (`has_repeat`, kept per interaction from `repeat_contact_sql()`);
-    - TAT = handled asynchronous items (channels email and backoffice) with an end: within
-      when (ended − arrived) <= tat_hours; calls and chats have no turnaround target;
-    - service level numerator and denominator follow the process's `sl_formula` (KPIS.md), so
-      service levels over several processes remain a ratio of sums.
+    process `settings` (whose columns hold the thresholds). Each counts the interactions of one
+    predicate of processes.predicates (offered, received, short abandoned, abandoned, answered,
+    answered/abandoned within, handled, FCR eligible/resolved, CSAT, TAT: KPIS.md's definitions,
+    written there once and shared with the drill-down's lists); the service-level numerator and
+    denominator follow the process's `sl_formula` (KPIS.md), so service levels over several
+    processes remain a ratio of sums. Portable between PostgreSQL and SQLite.
     """
     i, p = alias, settings
-    any_inbound = f"{i}.direction = 'inbound'"
-    inbound = f"({any_inbound} AND {_in(f'{i}.channel', QUEUE_CHANNELS)})"
-    received = f"({any_inbound} AND {_in(f'{i}.channel', BACKOFFICE_CHANNELS)})"
-    short = f"({i}.abandoned AND {i}.duration_seconds < {p}.short_abandon_seconds)"
-    abandoned = f"({inbound} AND {i}.abandoned AND NOT {short})"
-    answered = f"({inbound} AND {i}.answered_at IS NOT NULL)"
-    answered_within = f"({answered} AND {i}.wait_seconds <= {p}.sl_threshold_seconds)"
-    abandoned_within = f"({abandoned} AND {i}.duration_seconds <= {p}.sl_threshold_seconds)"
-    handled = f"({i}.answered_at IS NOT NULL)"
-    eligible = f"({handled} AND {any_inbound} AND {i}.customer_ref <> '')"
-    tat_item = f"({handled} AND {_in(f'{i}.channel', TAT_CHANNELS)} AND {i}.ended_at IS NOT NULL)"
+    answered_within = predicates.ANSWERED_WITHIN.sql(i, p)
+    abandoned_within = predicates.ABANDONED_WITHIN.sql(i, p)
+    answered, abandoned = predicates.ANSWERED.sql(i, p), predicates.ABANDONED.sql(i, p)
 
-    def count(condition: str) -> str:
-        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+    def count(predicate: predicates.Predicate) -> str:
+        return f"SUM(CASE WHEN {predicate.sql(i, p)} THEN 1 ELSE 0 END)"
 
-    def total(condition: str, value: str) -> str:
-        return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
+    def total(predicate: predicates.Predicate, value: str) -> str:
+        return f"SUM(CASE WHEN {predicate.sql(i, p)} THEN {value} ELSE 0 END)"
 
     # Per interaction: service-level numerator and denominator of its process's formula.
     numerator = (
@@ -139,25 +119,25 @@ def component_sql(alias: str = "i", settings: str = "p") -> dict[str, str]:
         " ELSE 0 END"
     )
     return {
-        "offered": count(inbound),
-        "received": count(received),
-        "short_abandoned": count(f"{inbound} AND {short}"),
-        "abandoned": count(abandoned),
-        "answered": count(answered),
-        "answered_within": count(answered_within),
-        "abandoned_within": count(abandoned_within),
-        "handled": count(handled),
-        "handle_seconds": total(handled, f"({i}.talk_seconds + {i}.hold_seconds + {i}.wrap_seconds)"),
-        "wait_seconds": total(answered, f"{i}.wait_seconds"),
+        "offered": count(predicates.OFFERED),
+        "received": count(predicates.RECEIVED),
+        "short_abandoned": count(predicates.SHORT_ABANDONED),
+        "abandoned": count(predicates.ABANDONED),
+        "answered": count(predicates.ANSWERED),
+        "answered_within": count(predicates.ANSWERED_WITHIN),
+        "abandoned_within": count(predicates.ABANDONED_WITHIN),
+        "handled": count(predicates.HANDLED),
+        "handle_seconds": total(predicates.HANDLED, f"({i}.talk_seconds + {i}.hold_seconds + {i}.wrap_seconds)"),
+        "wait_seconds": total(predicates.ANSWERED, f"{i}.wait_seconds"),
         "sl_numerator": f"SUM({numerator})",
         "sl_denominator": f"SUM({denominator})",
-        "fcr_eligible": count(eligible),
-        "fcr_resolved": count(f"{eligible} AND NOT {i}.has_repeat"),
-        "csat_responses": count(f"{i}.csat IS NOT NULL"),
-        "csat_top2": count(f"{i}.csat >= 4"),
-        "csat_sum": total(f"{i}.csat IS NOT NULL", f"{i}.csat"),
-        "tat_items": count(tat_item),
-        "tat_within": count(f"{tat_item} AND {i}.duration_seconds <= {p}.tat_hours * 3600"),
+        "fcr_eligible": count(predicates.FCR_ELIGIBLE),
+        "fcr_resolved": count(predicates.FCR_RESOLVED),
+        "csat_responses": count(predicates.CSAT_ANSWERED),
+        "csat_top2": count(predicates.CSAT_TOP2),
+        "csat_sum": total(predicates.CSAT_ANSWERED, f"{i}.csat"),
+        "tat_items": count(predicates.TAT_ITEM),
+        "tat_within": count(predicates.TAT_WITHIN),
     }
 
 
@@ -177,25 +157,6 @@ def asa(c: Mapping) -> float | None:
 def abandon_rate(c: Mapping) -> float | None:
     """Abandon rate, %: abandoned ÷ (answered + abandoned) × 100 (short abandons excluded)."""
     return _rate(c["abandoned"], c["answered"] + c["abandoned"])
-
-
-def repeat_contact_sql(alias: str = "i", settings: str = "p") -> str:
-    """SQL predicate: interaction `alias` has a repeat contact (KPIS.md, FCR repeat-contact method).
-
-    True when another interaction j of the same process and the same customer_ref, not a short
-    abandon, has arrived_i < arrived_j <= arrived_i + fcr_window_days (exact days of 86,400 s).
-    Stored per interaction as `has_repeat` by the import (for the interactions it can affect) and
-    by `reporting.marks.refresh_repeat_flags` (setting changes, repairs), both with an equivalent
-    window pass, so that daily aggregation needs no per-row subquery. This per-row form is the
-    reference the tests compare with; there is no index by customer to run it fast at volume.
-    """
-    i, p = alias, settings
-    return (
-        "EXISTS (SELECT 1 FROM processes_interaction j"
-        f" WHERE j.process_id = {i}.process_id AND j.customer_ref = {i}.customer_ref"
-        f" AND j.arrived_us > {i}.arrived_us AND j.arrived_us <= {i}.arrived_us + {p}.fcr_window_days * 86400000000"
-        f" AND NOT (j.abandoned AND j.duration_seconds < {p}.short_abandon_seconds))"
-    )
 
 
 def service_level_standard(c: Mapping) -> float | None:

@@ -320,7 +320,7 @@ def _shifted(record: dict, minutes: int, customer: str) -> dict:
 def _flags_by_definition() -> dict[str, bool]:
     from django.db import connection
 
-    from reporting.kpis import repeat_contact_sql
+    from processes.predicates import repeat_contact_sql
 
     with connection.cursor() as cursor:
         cursor.execute(

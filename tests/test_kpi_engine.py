@@ -640,7 +640,7 @@ def test_refreshing_repeat_flags_restores_the_definition_and_marks_the_days_it_f
 
     from processes.ledger import refresh_repeat_flags
     from processes.models import Interaction
-    from reporting.kpis import repeat_contact_sql
+    from processes.predicates import repeat_contact_sql
 
     other = ProcessFactory(client=kolkata.client, code="IN-CHAT", timezone="Asia/Kolkata")
     AgentFactory(code="A9", processes=[other])
