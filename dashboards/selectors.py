@@ -13,17 +13,17 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Max, Q, Sum
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.scoping import scope_q
 from bpo_portal import metrics, units
-from processes import predicates
 from processes.models import Interaction
 from reporting import kpis, periods
 from reporting.models import DailyKpi
+from reporting.selectors import kpi_queryset, kpi_sums
 from sla import compliance
 
 # The figures a dashboard grid shows, in order (labels, units and channels: bpo_portal.metrics).
@@ -37,14 +37,6 @@ OUTLIER_RULES = {
     "fcr": ("below", 15.0, "fcr_eligible", 20, "FCR more than 15 points below the team's", "FCR-eligible contacts"),
     "qa_score": ("below", 10.0, "qa_count", 3, "QA score more than 10 points below the team's", "evaluations"),
 }
-
-
-def _sum_fields():
-    return {name: Sum(name) for name in kpis.COMPONENTS}
-
-
-def _components(entry) -> dict:
-    return {name: (entry.get(name) or 0) for name in kpis.COMPONENTS}
 
 
 @dataclass
@@ -77,21 +69,19 @@ class Figures:
 
 def rollup(queryset, *keys) -> dict:
     """{key tuple (or the single key): Figures} of `queryset` grouped by `keys`; {None: …} when
-    no key is given. One GROUP BY query."""
-    result = {}
+    no key is given. One GROUP BY query (reporting.selectors.kpi_sums)."""
     if not keys:
-        entry = queryset.aggregate(last=Max("computed_at"), **_sum_fields())
-        figures = Figures(_components(entry), entry["last"])
-        return {None: figures}
-    for entry in queryset.values(*keys).annotate(last=Max("computed_at"), **_sum_fields()).order_by():
-        key = entry[keys[0]] if len(keys) == 1 else tuple(entry[k] for k in keys)
-        result[key] = Figures(_components(entry), entry["last"])
-    return result
+        (entry,) = kpi_sums(queryset)
+        return {None: Figures(entry.components, entry.computed_at)}
+    return {
+        entry.key[0] if len(keys) == 1 else entry.key: Figures(entry.components, entry.computed_at)
+        for entry in kpi_sums(queryset, *keys)
+    }
 
 
 def kpi_rows(user, *, start: date, end: date, **filters):
     """The caller's DailyKpi rows in an inclusive local date range, narrowed by model filters."""
-    return DailyKpi.objects.filter(scope_q(DailyKpi, user), local_date__range=(start, end), **filters)
+    return kpi_queryset(user=user, start=start, end=end).filter(**filters)
 
 
 # --- the SLA-coloured grid ---------------------------------------------------------------------------
@@ -538,23 +528,29 @@ def interaction_totals(queryset) -> Figures:
     return figures
 
 
-# The interactions behind each outcome: the very predicates the engine's components count
-# (processes.predicates), as ORM filters.
-OUTCOME_PREDICATES = {
-    "offered": predicates.OFFERED,
-    "received": predicates.RECEIVED,
-    "answered": predicates.ANSWERED,
-    "abandoned": predicates.ABANDONED,
-    "short_abandoned": predicates.SHORT_ABANDONED,
-    "handled": predicates.HANDLED,
-    "answered_late": predicates.ANSWERED_LATE,
-    "csat": predicates.CSAT_ANSWERED,
-    "repeat": predicates.REPEATED,
-}
-
-
 def outcome_filter(queryset, outcome: str):
-    """Narrow a list of interactions to one outcome (the rows behind one count); an unknown
-    outcome leaves it whole."""
-    predicate = OUTCOME_PREDICATES.get(outcome)
-    return queryset if predicate is None else queryset.filter(predicate.q())
+    """Narrow a list of interactions to one outcome (the rows behind one count)."""
+    from django.db.models import F, Q
+
+    # KPIS.md "Channels": the queue counts are of voice, chat and email contacts only.
+    inbound = Q(direction="inbound", channel__in=kpis.QUEUE_CHANNELS)
+    short = Q(abandoned=True, duration_seconds__lt=F("process__short_abandon_seconds"))
+    if outcome == "offered":
+        return queryset.filter(inbound)
+    if outcome == "received":
+        return queryset.filter(direction="inbound", channel__in=kpis.BACKOFFICE_CHANNELS)
+    if outcome == "answered":
+        return queryset.filter(inbound, answered_at__isnull=False)
+    if outcome == "abandoned":
+        return queryset.filter(inbound, abandoned=True).exclude(short)
+    if outcome == "short_abandoned":
+        return queryset.filter(inbound, short)
+    if outcome == "handled":
+        return queryset.filter(answered_at__isnull=False)
+    if outcome == "answered_late":
+        return queryset.filter(inbound, answered_at__isnull=False, wait_seconds__gt=F("process__sl_threshold_seconds"))
+    if outcome == "csat":
+        return queryset.filter(csat__isnull=False)
+    if outcome == "repeat":
+        return queryset.filter(direction="inbound", answered_at__isnull=False, has_repeat=True).exclude(customer_ref="")
+    return queryset

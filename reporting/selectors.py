@@ -1,13 +1,25 @@
-"""Scoped reads of the KPI components, rolled up for any range and grouping."""
+"""Scoped reads of the KPI components, rolled up for any range and grouping.
+
+`kpi_sums` is the one reader that sums `DailyKpi`: the KPI API (`kpi_rollup`), the dashboards,
+SLA compliance and the client reports all group their rows through it, so a figure is the same
+wherever it is read. It renders one `SELECT … GROUP BY` with the ORM and reads the rows straight
+from the cursor: a dashboard sums the rows of every process in scope, and the ORM's per-value
+conversions were a third of the overview's time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from accounts.scoping import scope_q
+from accounts.scoping import ScopedQuerySet, scope_q
 from bpo_portal import metrics
 from reporting import kpis
 from reporting.models import DailyKpi
@@ -26,6 +38,71 @@ _SCOPE_FILTERS = {
     "team": "team__code__in",
     "agent": "agent__code__in",
 }
+
+
+@dataclass
+class Sums:
+    """One group of `kpi_sums`: the values of its grouping fields, in the order asked (empty for
+    the total), its summed components, and the newest `computed_at` of its rows."""
+
+    key: tuple
+    components: dict
+    computed_at: datetime | None
+
+
+def _number(value):
+    """A summed component as a plain int or float (PostgreSQL sums bigint columns as numeric);
+    0 for no rows and for a zero sum (of a float column too)."""
+    if not value:
+        return 0
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _day(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _moment(value):
+    """`computed_at` as an aware datetime (SQLite returns the stored text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+    return value
+
+
+def kpi_sums(rows, *fields: str, components=kpis.COMPONENTS, order_by: tuple = ()) -> list[Sums]:
+    """The components of `rows` (a DailyKpi queryset: the caller's scope, dates and filters)
+    summed per distinct value of `fields` (e.g. "process_id", "local_date", "agent__code"), in
+    one GROUP BY query, ordered by `order_by` (none: the database's order).
+
+    Without `fields`, one group over every row (its components 0 and `computed_at` None when
+    there is none). `components` narrows the sums to the ones needed."""
+    sums = {name: Sum(name) for name in components}
+    if not fields:
+        entry = rows.aggregate(_last=Max("computed_at"), **sums)
+        return [Sums((), {name: _number(entry[name]) for name in components}, entry["_last"])]
+    query = rows.values(*fields).annotate(_last=Max("computed_at"), **sums).order_by(*order_by)
+    if isinstance(query, ScopedQuerySet):
+        query._guard("fetch")  # read below without the queryset: the tenancy guard still applies
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # e.g. process__in=[]: nothing to read
+        return []
+    days = [i for i, name in enumerate(fields) if name == "local_date" or name.endswith("__local_date")]
+    width = len(fields)
+    result = []
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            key = list(row[:width])
+            for i in days:
+                key[i] = _day(key[i])
+            values = (_number(value) for value in row[width + 1 :])
+            result.append(Sums(tuple(key), dict(zip(components, values, strict=True)), _moment(row[width])))
+    return result
 
 
 @dataclass
@@ -70,25 +147,22 @@ def kpi_rollup(*, user, group_by: str = "day", scope=None, codes=None, start=Non
     processes; `total` is one row over everything selected (absent when nothing is).
     """
     rows = kpi_queryset(user=user, scope=scope, codes=codes, start=start, end=end)
-    sums = {name: Sum(name) for name in kpis.COMPONENTS}
     if group_by in ("day", "week", "month"):
         grouped: dict[str, KpiRow] = {}
-        for entry in rows.values("local_date").annotate(last=Max("computed_at"), **sums).order_by("local_date"):
-            key = _bucket(entry["local_date"], group_by)
+        for entry in kpi_sums(rows, "local_date", order_by=("local_date",)):
+            key = _bucket(entry.key[0], group_by)
             row = grouped.get(key)
             if row is None:
-                row = grouped[key] = KpiRow(key, kpis.empty_components(), entry["last"])
+                row = grouped[key] = KpiRow(key, kpis.empty_components(), entry.computed_at)
             for name in kpis.COMPONENTS:
-                row.components[name] += entry[name] or 0
-            row.computed_at = max(row.computed_at, entry["last"])
+                row.components[name] += entry.components[name]
+            row.computed_at = max(row.computed_at, entry.computed_at)
         return list(grouped.values())
     if group_by == "total":
-        entry = rows.aggregate(last=Max("computed_at"), **sums)
-        if entry["last"] is None:
-            return []
-        return [KpiRow(None, {n: entry[n] or 0 for n in kpis.COMPONENTS}, entry["last"])]
+        (entry,) = kpi_sums(rows)
+        return [] if entry.computed_at is None else [KpiRow(None, entry.components, entry.computed_at)]
     id_field, code_field = _KEY_FIELDS[group_by]
-    result = []
-    for entry in rows.values(id_field, code_field).annotate(last=Max("computed_at"), **sums).order_by(code_field):
-        result.append(KpiRow(entry[code_field], {n: entry[n] or 0 for n in kpis.COMPONENTS}, entry["last"]))
-    return result
+    return [
+        KpiRow(entry.key[1], entry.components, entry.computed_at)
+        for entry in kpi_sums(rows, id_field, code_field, order_by=(code_field,))
+    ]

@@ -19,20 +19,19 @@ import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Sum
+from django.db.models import FloatField
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from processes.models import Comparator, Metric
 from reporting import kpis
 from reporting.models import DailyKpi
 from reporting.periods import month_bounds
+from reporting.selectors import kpi_sums
 
 PATTERN_WEEKS = 8
 RECENT_DAYS = 7
@@ -164,46 +163,22 @@ def _round(value):
     return None if value is None else round(value, 2)
 
 
-def _number(value):
-    """A summed component as a plain int or float (PostgreSQL sums bigint columns as numeric)."""
-    if value is None:
-        return 0
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def _component_rows(process_ids, start: date, end: date, *, by_day: bool):
-    """(process id, day or None, newest computed_at, {component: sum}) per process — or per
-    (process, day) — over an inclusive range. Raw SQL: a dashboard reads these for every process
-    in scope, and the ORM's per-value conversions were a third of the overview's time."""
-    if not process_ids:
-        return []
-    keys = "process_id, local_date" if by_day else "process_id"
-    sums = ", ".join(f"SUM({name})" for name in kpis.COMPONENTS)
-    placeholders = ", ".join(["%s"] * len(process_ids))
-    sql = (
-        f"SELECT {keys}, MAX(computed_at), {sums} FROM reporting_dailykpi"
-        f" WHERE process_id IN ({placeholders}) AND local_date BETWEEN %s AND %s GROUP BY {keys}"
+def _daily_kpis(process_ids, start: date, end: date):
+    """The component rows of the given processes over an inclusive range. The processes were
+    chosen by the caller, inside its scope; their rows are read by process id."""
+    return DailyKpi.objects.unscoped("rows of processes the caller has already scoped").filter(
+        process_id__in=process_ids, local_date__range=(start, end)
     )
-    ops = connection.ops
-    params = [*process_ids, ops.adapt_datefield_value(start), ops.adapt_datefield_value(end)]
-    width = 2 if by_day else 1
-    rows = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            day = row[1] if by_day else None
-            if isinstance(day, str):
-                day = date.fromisoformat(day)
-            last_at = row[width]
-            if isinstance(last_at, str):
-                last_at = parse_datetime(last_at)
-                if last_at is not None and timezone.is_naive(last_at):
-                    last_at = timezone.make_aware(last_at, UTC)
-            components = dict(zip(kpis.COMPONENTS, (_number(value) for value in row[width + 1 :]), strict=True))
-            rows.append((row[0], day, last_at, components))
-    return rows
+
+
+# Components stored in float columns (sums of seconds, of QA scores).
+FLOAT_COMPONENTS = frozenset(f.name for f in DailyKpi._meta.concrete_fields if isinstance(f, FloatField))
+
+
+def _typed(components: dict) -> dict:
+    """A month of a process with rows keeps the column types of its sums, 0.0 included: the
+    monthly rows of the CSV export print a sum of seconds as a float."""
+    return {name: float(value) if name in FLOAT_COMPONENTS else value for name, value in components.items()}
 
 
 def _weekday_history(process_ids: list[int], start: date, before: date) -> dict:
@@ -214,12 +189,10 @@ def _weekday_history(process_ids: list[int], start: date, before: date) -> dict:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    older = DailyKpi.objects.filter(process_id__in=process_ids, local_date__gte=start, local_date__lt=before)
+    older = _daily_kpis(process_ids, start, before - timedelta(days=1))
     result = {
-        (e["process_id"], e["local_date"]): kpis.volume(e)
-        for e in older.values("process_id", "local_date")
-        .annotate(offered=Sum("offered"), received=Sum("received"))
-        .order_by()
+        entry.key: kpis.volume(entry.components)
+        for entry in kpi_sums(older, "process_id", "local_date", components=("offered", "received"))
     }
     cache.set(key, result, PATTERN_CACHE_SECONDS)
     return result
@@ -242,13 +215,13 @@ def process_months(processes, month: date, *, now: datetime | None = None) -> li
     history = defaultdict(dict)  # process id → {day: components}
     month_rows = defaultdict(kpis.empty_components)
     month_last = {}
-    for pid, _day, last_at, components in _component_rows(ids, first, last, by_day=False):
-        month_rows[pid], month_last[pid] = components, last_at
+    for entry in kpi_sums(_daily_kpis(ids, first, last), "process_id"):
+        month_rows[entry.key[0]], month_last[entry.key[0]] = _typed(entry.components), entry.computed_at
     if running:
         recent_from = min(todays[i] for i in running) - timedelta(days=RECENT_DAYS)
         recent_to = max(todays[i] for i in running)
-        for pid, day, _last_at, components in _component_rows(running, recent_from, recent_to, by_day=True):
-            history[pid][day] = components
+        for entry in kpi_sums(_daily_kpis(running, recent_from, recent_to), "process_id", "local_date"):
+            history[entry.key[0]][entry.key[1]] = entry.components
         earliest = min(todays[i] for i in running) - timedelta(days=PATTERN_WEEKS * 7)
         for (pid, day), arrived in _weekday_history(running, earliest, recent_from).items():
             history[pid][day] = {"offered": arrived}

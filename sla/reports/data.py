@@ -14,19 +14,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from bpo_portal import metrics, units
 from processes.models import Process, SLFormula
 from reporting import kpis, periods
 from reporting.models import DailyKpi
+from reporting.selectors import kpi_sums
 from sla import compliance
 
 # The figures of the report, in reading order (labels, units and words: bpo_portal.metrics).
 REPORT_METRICS = metrics.select(*metrics.READING_ORDER)
 # Components whose values are not whole numbers.
-FLOAT_COMPONENTS = {"wait_seconds", "qa_sum"}
+FLOAT_COMPONENTS = compliance.FLOAT_COMPONENTS
 
 
 def formula(metric: str, process=None) -> str:
@@ -187,17 +188,9 @@ class ReportData:
 
 
 def _daily(process_ids, start, end) -> dict:
-    sums = {name: Sum(name) for name in kpis.COMPONENTS}
-    rows = (
-        DailyKpi.objects.filter(process_id__in=process_ids, local_date__range=(start, end))
-        .values("process_id", "local_date")
-        .annotate(**sums)
-        .order_by()
-    )
-    result: dict = {}
-    for row in rows:
-        result[(row["process_id"], row["local_date"])] = {name: row[name] or 0 for name in kpis.COMPONENTS}
-    return result
+    """{(process id, local day): summed components} of the report's processes."""
+    rows = DailyKpi.objects.filter(process_id__in=process_ids, local_date__range=(start, end))
+    return {entry.key: entry.components for entry in kpi_sums(rows, "process_id", "local_date")}
 
 
 def report_data_build(*, client, month: date, now: datetime | None = None) -> ReportData:
