@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.scoping import scope_q
 from bpo_portal import metrics, units
+from processes import predicates
 from processes.models import Interaction
 from reporting import kpis, periods
 from reporting.models import DailyKpi
@@ -528,29 +529,23 @@ def interaction_totals(queryset) -> Figures:
     return figures
 
 
-def outcome_filter(queryset, outcome: str):
-    """Narrow a list of interactions to one outcome (the rows behind one count)."""
-    from django.db.models import F, Q
+# The interactions behind each outcome: the very predicates the engine's components count
+# (processes.predicates), as ORM filters.
+OUTCOME_PREDICATES = {
+    "offered": predicates.OFFERED,
+    "received": predicates.RECEIVED,
+    "answered": predicates.ANSWERED,
+    "abandoned": predicates.ABANDONED,
+    "short_abandoned": predicates.SHORT_ABANDONED,
+    "handled": predicates.HANDLED,
+    "answered_late": predicates.ANSWERED_LATE,
+    "csat": predicates.CSAT_ANSWERED,
+    "repeat": predicates.REPEATED,
+}
 
-    # KPIS.md "Channels": the queue counts are of voice, chat and email contacts only.
-    inbound = Q(direction="inbound", channel__in=kpis.QUEUE_CHANNELS)
-    short = Q(abandoned=True, duration_seconds__lt=F("process__short_abandon_seconds"))
-    if outcome == "offered":
-        return queryset.filter(inbound)
-    if outcome == "received":
-        return queryset.filter(direction="inbound", channel__in=kpis.BACKOFFICE_CHANNELS)
-    if outcome == "answered":
-        return queryset.filter(inbound, answered_at__isnull=False)
-    if outcome == "abandoned":
-        return queryset.filter(inbound, abandoned=True).exclude(short)
-    if outcome == "short_abandoned":
-        return queryset.filter(inbound, short)
-    if outcome == "handled":
-        return queryset.filter(answered_at__isnull=False)
-    if outcome == "answered_late":
-        return queryset.filter(inbound, answered_at__isnull=False, wait_seconds__gt=F("process__sl_threshold_seconds"))
-    if outcome == "csat":
-        return queryset.filter(csat__isnull=False)
-    if outcome == "repeat":
-        return queryset.filter(direction="inbound", answered_at__isnull=False, has_repeat=True).exclude(customer_ref="")
-    return queryset
+
+def outcome_filter(queryset, outcome: str):
+    """Narrow a list of interactions to one outcome (the rows behind one count); an unknown
+    outcome leaves it whole."""
+    predicate = OUTCOME_PREDICATES.get(outcome)
+    return queryset if predicate is None else queryset.filter(predicate.q())
