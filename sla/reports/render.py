@@ -5,6 +5,7 @@ number formats) and PDF (an HTML template with inline SVG charts, rendered by We
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.template.loader import render_to_string
@@ -118,61 +119,92 @@ def _percent_cell(cell, value):
     return _figure_cell(cell, None if value is None else float(value), units.PERCENT)
 
 
+@dataclass(frozen=True)
+class _Style:
+    """The few styles of the workbook (openpyxl is imported only when a workbook is written)."""
+
+    bold: object
+    header_fill: object
+    wrap: object
+    status_fill: dict
+
+    @classmethod
+    def make(cls) -> _Style:
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        return cls(
+            bold=Font(bold=True),
+            header_fill=PatternFill("solid", fgColor="E9ECEF"),
+            wrap=Alignment(wrap_text=True, vertical="top"),
+            status_fill={
+                "met": PatternFill("solid", fgColor="D1E7DD"),
+                "missed": PatternFill("solid", fgColor="F8D7DA"),
+                "at_risk": PatternFill("solid", fgColor="FFF3CD"),
+            },
+        )
+
+    def header(self, ws, row, values) -> None:
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.font = self.bold
+            cell.fill = self.header_fill
+            cell.alignment = self.wrap
+
+    def status(self, cell, status) -> None:
+        if status in self.status_fill:
+            cell.fill = self.status_fill[status]
+
+
 def write_xlsx(data: ReportData, path: Path) -> None:
     """A summary sheet (targets, statuses, credits, traceability) and one sheet per process
     (settings, targets, monthly figures, and the daily components and figures)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="E9ECEF")
-    status_fill = {
-        "met": PatternFill("solid", fgColor="D1E7DD"),
-        "missed": PatternFill("solid", fgColor="F8D7DA"),
-        "at_risk": PatternFill("solid", fgColor="FFF3CD"),
-    }
-
-    def header(ws, row, values):
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
-            cell.font = bold
-            cell.fill = header_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-    currency = _currency(data.client)
+    style = _Style.make()
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
+    row = _summary_info(ws, data, style)
+    _summary_targets(ws, data, style, row)
+    for section in data.sections:
+        sheet = wb.create_sheet(section.process.code[:31])
+        row = _process_settings(sheet, section, style)
+        row = _process_figures(sheet, section, style, row)
+        _process_days(sheet, section, style, row)
+    exports.save_workbook(wb, path)  # every text cell stored as a string, none as a formula
+
+
+def _summary_info(ws, data: ReportData, style: _Style) -> int:
+    """The title and the facts of the report (period, versions, counts, credits); returns the
+    row below them."""
+    from openpyxl.styles import Font
+
+    currency = _currency(data.client)
     # Text cells are strings, never formulas (bpo_portal.exports): a client name "=HYPERLINK(…)"
     # is shown as typed.
     exports.xlsx_text(ws["A1"], f"{data.client.name}: SLA report {data.month_label}")
     ws["A1"].font = Font(bold=True, size=14)
+    computed = data.figures_computed_at
+    cap, fee, amount = data.client.credit_cap_percent, data.client.monthly_fee, data.credits.amount
     info = [
         ("Client", data.client.code),
         ("Month", f"{data.month:%Y-%m}"),
         ("Period", f"{data.start.isoformat()} to {data.end.isoformat()} (local days of each process)"),
         ("KPI definition version", data.kpi_definition_version),
-        (
-            "Figures computed at (newest)",
-            data.figures_computed_at.replace(tzinfo=None) if data.figures_computed_at else None,
-        ),
+        ("Figures computed at (newest)", computed.replace(tzinfo=None) if computed else None),
         ("Report built at (UTC)", data.built_at.replace(tzinfo=None)),
         ("Targets met", data.met_count),
         ("Targets missed", data.missed_count),
         ("Targets without data", data.undefined_count),
         ("Service credit owed (% of fee, before cap)", float(data.credits.owed_percent)),
-        (
-            "Client credit cap (% of fee)",
-            None if data.client.credit_cap_percent is None else float(data.client.credit_cap_percent),
-        ),
+        ("Client credit cap (% of fee)", None if cap is None else float(cap)),
         ("Service credit (% of fee)", float(data.credits.capped_percent)),
         ("Currency (ISO 4217)", currency),
-        ("Monthly fee", None if data.client.monthly_fee is None else float(data.client.monthly_fee)),
-        ("Service credit amount", None if data.credits.amount is None else float(data.credits.amount)),
+        ("Monthly fee", None if fee is None else float(fee)),
+        ("Service credit amount", None if amount is None else float(amount)),
     ]
     for offset, (label, value) in enumerate(info, start=3):
-        ws.cell(row=offset, column=1, value=label).font = bold
+        ws.cell(row=offset, column=1, value=label).font = style.bold
         cell = ws.cell(row=offset, column=2, value=value)
         if "%" in label:
             _percent_cell(cell, value)
@@ -180,12 +212,15 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             cell.number_format = units.xlsx_money_format(currency)
         elif "at" in label and value is not None and not isinstance(value, str | int):
             cell.number_format = "yyyy-mm-dd hh:mm:ss"
-    row = len(info) + 5
-    header(
-        ws,
-        row,
-        ["Process", "Metric", "Comparator", "Target", "Actual", "Gap", "Met", "Status", CREDIT_IF_MISSED, CREDIT_OWED],
-    )
+    return len(info) + 5
+
+
+SUMMARY_COLUMNS = ["Process", "Metric", "Comparator", "Target", "Actual", "Gap", "Met", "Status"]
+
+
+def _summary_targets(ws, data: ReportData, style: _Style, row: int) -> None:
+    """Every target of every process: goal, actual, gap, status and credit."""
+    style.header(ws, row, [*SUMMARY_COLUMNS, CREDIT_IF_MISSED, CREDIT_OWED])
     for section in data.sections:
         for t in section.targets:
             row += 1
@@ -208,82 +243,86 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             gap.value, gap.number_format = units.xlsx_gap_cell(t.gap, unit)
             _percent_cell(ws.cell(row=row, column=9), t.target.credit_percent)
             _percent_cell(ws.cell(row=row, column=10), t.target.credit_percent if t.met is False else None)
-            if t.status in status_fill:
-                ws.cell(row=row, column=8).fill = status_fill[t.status]
+            style.status(ws.cell(row=row, column=8), t.status)
     ws.column_dimensions["A"].width = 42
     for letter in "BCDEFGHIJ":
         ws.column_dimensions[letter].width = 16
 
-    for section in data.sections:
-        figure_names = [m.key for m in section.metrics]
-        sheet = wb.create_sheet(section.process.code[:31])
-        exports.xlsx_text(sheet["A1"], f"{section.process.code} — {section.process.name}")
-        sheet["A1"].font = Font(bold=True, size=13)
-        r = 3
-        for label, value in section.settings:
-            sheet.cell(row=r, column=1, value=label).font = bold
-            exports.xlsx_value(sheet.cell(row=r, column=2), value)
-            r += 1
+
+def _process_settings(sheet, section, style: _Style) -> int:
+    """A process sheet's title and the settings its figures follow; returns the next row."""
+    from openpyxl.styles import Font
+
+    exports.xlsx_text(sheet["A1"], f"{section.process.code} — {section.process.name}")
+    sheet["A1"].font = Font(bold=True, size=13)
+    r = 3
+    for label, value in section.settings:
+        sheet.cell(row=r, column=1, value=label).font = style.bold
+        exports.xlsx_value(sheet.cell(row=r, column=2), value)
         r += 1
-        header(
-            sheet,
-            r,
-            [
-                "Metric",
-                "Value (month)",
-                "Formula",
-                "Comparator",
-                "Target",
-                "Met",
-                "Status",
-                CREDIT_IF_MISSED,
-                CREDIT_OWED,
-            ],
-        )
-        for definition in section.metrics:
-            metric, unit = definition.key, definition.unit
-            r += 1
-            t = section.target_for(metric)
-            sheet.cell(row=r, column=1, value=definition.label)
-            _figure_cell(sheet.cell(row=r, column=2), section.figures[metric], unit)
-            sheet.cell(row=r, column=3, value=formula(metric, section.process))
-            if t is not None:
-                sheet.cell(row=r, column=4, value=units.comparator(t.target.comparator))
-                _figure_cell(sheet.cell(row=r, column=5), float(t.target.target), unit)
-                sheet.cell(row=r, column=6, value=None if t.met is None else ("yes" if t.met else "no"))
-                sheet.cell(row=r, column=7, value=t.status)
-                _percent_cell(sheet.cell(row=r, column=8), t.target.credit_percent)
-                _percent_cell(sheet.cell(row=r, column=9), t.target.credit_percent if t.met is False else None)
-                if t.status in status_fill:
-                    sheet.cell(row=r, column=7).fill = status_fill[t.status]
-        r += 2
-        columns = ["Date", *kpis.COMPONENTS, *figure_names]
-        header(sheet, r, columns)
-        sheet.freeze_panes = sheet.cell(row=r + 1, column=2)
-        first_day_row = r + 1
-        for day in section.days:
-            r += 1
-            sheet.cell(row=r, column=1, value=day.day).number_format = "yyyy-mm-dd"
-            for col, name in enumerate(kpis.COMPONENTS, start=2):
-                cell = sheet.cell(row=r, column=col, value=day.components[name])
-                cell.number_format = "#,##0.00" if name in FLOAT_COMPONENTS else COUNT_FORMAT
-            for col, name in enumerate(figure_names, start=2 + len(kpis.COMPONENTS)):
-                _figure_cell(sheet.cell(row=r, column=col), day.figures[name], metrics.unit(name))
+    return r + 1
+
+
+FIGURE_COLUMNS = ["Metric", "Value (month)", "Formula", "Comparator", "Target", "Met", "Status"]
+
+
+def _process_figures(sheet, section, style: _Style, r: int) -> int:
+    """The month's figures of a process with their formula in words and their target; returns
+    the last row written."""
+    style.header(sheet, r, [*FIGURE_COLUMNS, CREDIT_IF_MISSED, CREDIT_OWED])
+    for definition in section.metrics:
+        metric, unit = definition.key, definition.unit
         r += 1
-        sheet.cell(row=r, column=1, value="Month").font = bold
+        t = section.target_for(metric)
+        sheet.cell(row=r, column=1, value=definition.label)
+        _figure_cell(sheet.cell(row=r, column=2), section.figures[metric], unit)
+        sheet.cell(row=r, column=3, value=formula(metric, section.process))
+        if t is not None:
+            sheet.cell(row=r, column=4, value=units.comparator(t.target.comparator))
+            _figure_cell(sheet.cell(row=r, column=5), float(t.target.target), unit)
+            sheet.cell(row=r, column=6, value=None if t.met is None else ("yes" if t.met else "no"))
+            sheet.cell(row=r, column=7, value=t.status)
+            _percent_cell(sheet.cell(row=r, column=8), t.target.credit_percent)
+            _percent_cell(sheet.cell(row=r, column=9), t.target.credit_percent if t.met is False else None)
+            style.status(sheet.cell(row=r, column=7), t.status)
+    return r
+
+
+def _component_cell(cell, name: str):
+    cell.number_format = units.XLSX_DECIMAL if name in FLOAT_COMPONENTS else COUNT_FORMAT
+    return cell
+
+
+def _process_days(sheet, section, style: _Style, r: int) -> None:
+    """The daily components and figures of a process, then the month's sums (the appendix:
+    each monthly figure recomputes from these columns), with a filter and frozen headers."""
+    from openpyxl.utils import get_column_letter
+
+    figure_names = [m.key for m in section.metrics]
+    r += 2
+    columns = ["Date", *kpis.COMPONENTS, *figure_names]
+    style.header(sheet, r, columns)
+    sheet.freeze_panes = sheet.cell(row=r + 1, column=2)
+    first_day_row = r + 1
+    for day in section.days:
+        r += 1
+        sheet.cell(row=r, column=1, value=day.day).number_format = "yyyy-mm-dd"
         for col, name in enumerate(kpis.COMPONENTS, start=2):
-            cell = sheet.cell(row=r, column=col, value=section.components[name])
-            cell.number_format = "#,##0.00" if name in FLOAT_COMPONENTS else COUNT_FORMAT
-            cell.font = bold
+            _component_cell(sheet.cell(row=r, column=col, value=day.components[name]), name)
         for col, name in enumerate(figure_names, start=2 + len(kpis.COMPONENTS)):
-            _figure_cell(sheet.cell(row=r, column=col), section.figures[name], metrics.unit(name)).font = bold
-        sheet.column_dimensions["A"].width = 26
-        sheet.column_dimensions["B"].width = 14
-        sheet.column_dimensions["C"].width = 14
-        for col in range(4, len(columns) + 1):
-            sheet.column_dimensions[get_column_letter(col)].width = 12
-        sheet.auto_filter.ref = f"A{first_day_row - 1}:{get_column_letter(len(columns))}{r - 1}"
-    exports.save_workbook(wb, path)  # every text cell stored as a string, none as a formula
+            _figure_cell(sheet.cell(row=r, column=col), day.figures[name], metrics.unit(name))
+    r += 1
+    sheet.cell(row=r, column=1, value="Month").font = style.bold
+    for col, name in enumerate(kpis.COMPONENTS, start=2):
+        _component_cell(sheet.cell(row=r, column=col, value=section.components[name]), name).font = style.bold
+    for col, name in enumerate(figure_names, start=2 + len(kpis.COMPONENTS)):
+        _figure_cell(sheet.cell(row=r, column=col), section.figures[name], metrics.unit(name)).font = style.bold
+    sheet.column_dimensions["A"].width = 26
+    sheet.column_dimensions["B"].width = 14
+    sheet.column_dimensions["C"].width = 14
+    for col in range(4, len(columns) + 1):
+        sheet.column_dimensions[get_column_letter(col)].width = 12
+    sheet.auto_filter.ref = f"A{first_day_row - 1}:{get_column_letter(len(columns))}{r - 1}"
 
 
 # --- PDF ----------------------------------------------------------------------------------------------
