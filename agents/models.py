@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from accounts.scoping import ScopedQuerySet
 from bpo_portal.codes import CodedModelMixin, code_field, unique_code_ci
@@ -31,8 +32,6 @@ class Team(CodedModelMixin, models.Model):
         return f"{self.code} — {self.name}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("agents:team_detail", kwargs={"code": self.code})
 
 
@@ -73,6 +72,4 @@ class Agent(CodedModelMixin, models.Model):
         return f"{self.code} — {self.name}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("agents:detail", kwargs={"code": self.code})

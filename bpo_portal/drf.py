@@ -81,7 +81,8 @@ def exception_handler(exc, context):
         else:
             detail = {"non_field_errors": exc.messages}
         exc = ValidationError(detail)
-    from rest_framework.views import exception_handler as drf_exception_handler
+    # Not at the top: rest_framework.views reads DEFAULT_PERMISSION_CLASSES (this module) on import.
+    from rest_framework.views import exception_handler as drf_exception_handler  # noqa: PLC0415
 
     return drf_exception_handler(exc, context)
 

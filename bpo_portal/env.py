@@ -7,6 +7,7 @@ and raises ImproperlyConfigured with the variable's name when it is present but 
 import os
 from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -92,7 +93,6 @@ def env_url(name: str, default: str | None, *, schemes: tuple[str, ...]) -> str 
 
 def env_database(name: str, default: str) -> dict:
     """A DATABASES entry from a URL: sqlite:///path or postgres://user:pass@host:port/name."""
-    import dj_database_url
 
     value = _raw(name) or default
     scheme = urlsplit(value).scheme

@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Q
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from accounts.permissions import has_capability
@@ -102,7 +104,6 @@ class ServiceFormMixin:
                 form.add_error(None, exc)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message.format(object=self.object))
-        from django.shortcuts import redirect
 
         return redirect(self.get_success_url())
 
@@ -113,8 +114,6 @@ class ScopedCreateView(ScopedMixin, ServiceFormMixin, CreateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.cancel_url_name:
-            from django.urls import reverse
-
             context.setdefault("cancel_url", reverse(self.cancel_url_name))
         return context
 

@@ -11,7 +11,7 @@
 """
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 MIN_UTC_OFFSET = timedelta(hours=-12)
 MAX_UTC_OFFSET = timedelta(hours=14)
@@ -71,7 +71,6 @@ FIRST_DATE_YEAR, LAST_DATE_YEAR = 1900, 2999
 
 def parse_calendar_date(value: str):
     """A `date` from `YYYY-MM-DD` within FIRST_DATE_YEAR … LAST_DATE_YEAR; ValueError otherwise."""
-    from datetime import date
 
     parsed = date.fromisoformat(value.strip())
     if not FIRST_DATE_YEAR <= parsed.year <= LAST_DATE_YEAR:

@@ -2,7 +2,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 @lru_cache(maxsize=1)
@@ -30,8 +32,6 @@ def validate_timezone(value: str) -> None:
 
 
 def portal_zone() -> str:
-    from django.conf import settings
-
     return settings.TIME_ZONE
 
 
@@ -67,7 +67,6 @@ def utc_offset(local: datetime) -> str:
 def zone_label(tz_name: str | None = None, at: datetime | None = None) -> str:
     """The zone named with its abbreviation and offset at `at` (now by default):
     "America/New_York (EST, UTC−05:00)"; "UTC" for UTC."""
-    from django.utils import timezone
 
     tz_name = tz_name or portal_zone()
     local = in_zone(at or timezone.now(), tz_name)

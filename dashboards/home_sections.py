@@ -14,8 +14,11 @@ from accounts.registry import HomeSection, register_home_section
 from accounts.scoping import AGENT, TEAM_LEADER, scope_q
 from agents.models import Agent, Team
 from bpo_portal import metrics
+from dashboards import selectors as dash
+from dashboards.filters import today_in
 from processes.models import Process
 from reporting.models import DailyKpi
+from sla import compliance
 
 # An agent's own figures, as on their dashboard (captions: bpo_portal.metrics).
 AGENT_TODAY = metrics.select("handled", "aht", "fcr", "csat", "qa_score")
@@ -24,8 +27,6 @@ OUTLIER_DAYS = 30
 
 def agent_today(request):
     """The agent's figures of today, each process's today being its own local day."""
-    from dashboards import selectors as dash  # not at app loading: it reads the KPI definitions
-    from sla import compliance
 
     agent = Agent.objects.filter(scope_q(Agent, request.user), user=request.user).first()
     if agent is None:
@@ -48,8 +49,6 @@ def agent_today(request):
 def team_outliers(request):
     """The team leader's agents whose last-30-days figures stand out from their team's
     (the team dashboard's rules), per team they lead."""
-    from dashboards import selectors as dash  # not at app loading: it reads the KPI definitions
-    from dashboards.filters import today_in
 
     teams = list(Team.objects.filter(scope_q(Team, request.user)).order_by("code"))
     processes = list(Process.objects.filter(scope_q(Process, request.user)))

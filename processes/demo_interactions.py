@@ -37,7 +37,9 @@ import random
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from agents.models import Agent
 from processes.imports import COLUMNS
+from processes.models import Process
 
 __all__ = ["COLUMNS", "demo_interaction_rows"]
 
@@ -162,8 +164,6 @@ def demo_interaction_rows(
         raise ValueError("days must be at least 1")
     if not scale > 0:
         raise ValueError("scale must be positive")
-    from agents.models import Agent
-    from processes.models import Process
 
     processes = list(Process.objects.filter(active=True).select_related("client").order_by("code"))
     staffed = {

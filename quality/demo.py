@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from accounts.demo import demo_password_hash
 from accounts.models import Role, User
 from agents.models import Agent
 from processes.models import Interaction, Process
@@ -85,8 +86,6 @@ DAYS = 60
 def _user(username, first, last, processes):
     user = User.objects.filter(username=username).first()
     if user is None:
-        from accounts.demo import demo_password_hash
-
         user = User(
             username=username, role=Role.QA_ANALYST, first_name=first, last_name=last, email=f"{username}@demo.invalid"
         )

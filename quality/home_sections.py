@@ -3,6 +3,7 @@
 
 from accounts.registry import HomeSection, register_home_section, register_nav_counter
 from accounts.scoping import AGENT, QA_ANALYST
+from quality import selectors
 from quality.models import AgentResponse, EvaluationStatus, Notification
 
 SHOWN = 8
@@ -14,7 +15,6 @@ def unread_notifications(user) -> int:
 
 def awaiting_acknowledgement(request):
     """The agent's current evaluations that wait for them to acknowledge or dispute, oldest first."""
-    from quality import selectors  # not at app-loading time: it reads the KPI definitions
 
     rows = (
         selectors.evaluation_list(user=request.user)
@@ -27,8 +27,6 @@ def awaiting_acknowledgement(request):
 
 
 def disputes_to_review(request):
-    from quality import selectors
-
     rows = selectors.open_disputes_for_reviewer(user=request.user)
     return {"disputes": list(rows[:SHOWN]), "total": rows.count()}
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from accounts.registry import HomeSection, register_home_section
 from accounts.scoping import CLIENT, scope_q
 from processes.models import Process
+from sla import compliance
+from sla.reports.selectors import reports_for_client
 
 
 def client_sla(request):
     """This month's SLA status of the client's active processes (each month in the process's zone)."""
-    from sla import compliance  # not at app loading: it reads the KPI definitions
 
     client = request.user.client
     if client is None:
@@ -31,8 +32,6 @@ def client_sla(request):
 
 
 def client_latest_report(request):
-    from sla.reports.selectors import reports_for_client
-
     client = request.user.client
     if client is None:
         return None

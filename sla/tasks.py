@@ -12,14 +12,17 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from bpo_portal.tasks import enqueue_on_commit
+from clients.models import Client
+from sla.alerts import sla_alerts_evaluate
 from sla.models import Report, ReportStatus
+from sla.reports.services import report_generate, report_request
 
 
 @shared_task(name="reporting.evaluate_sla_alerts", acks_late=True)
 def evaluate_sla_alerts() -> dict:
     """After KPI recomputes and every SLA_ALERT_SECONDS: alert on targets turning at risk/missed."""
-    from sla.alerts import sla_alerts_evaluate
 
     return sla_alerts_evaluate()
 
@@ -42,9 +45,6 @@ def evaluate_sla_alerts_after_recompute(result: dict) -> None:
 def generate_report(self, client_id: int, month: str, actor_id: int | None = None, trigger: str = "schedule") -> int:
     """Generate one client's report for a month (ISO date of its first day); returns the version
     number. A failure is recorded on the report (previous version still served) and retried."""
-    from accounts.models import User
-    from clients.models import Client
-    from sla.reports.services import report_generate
 
     client = Client.objects.get(pk=client_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
@@ -56,8 +56,6 @@ def generate_due_reports() -> list[str]:
     """Beat, hourly: on the first days of a month, from REPORTS_HOUR in each client's time zone,
     queue last month's report of every active client that has none yet (or whose last attempt
     failed without a version). Idempotent: a queued, running or ready report is left alone."""
-    from clients.models import Client
-    from sla.reports.services import report_request
 
     now = timezone.now()
     queued = []

@@ -15,8 +15,6 @@ page or endpoint is covered the moment it is added to the URLconf:
 
 import io
 import re
-import shutil
-import subprocess
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -24,7 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.permissions import has_capability
 from accounts.scoping import effective_role
 from bpo_portal.drf import required_capability
-from tests.conftest import api_as, require
+from tests.conftest import api_as
+from tests.test_reports import pdf_text
 
 # Routes that are public on purpose, and why.
 PUBLIC = {
@@ -275,9 +274,7 @@ def _body_text(response) -> str:
             cells += [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
         return header + "\n".join(cells)
     if "pdf" in content_type:
-        require(shutil.which("pdftotext") is not None, "pdftotext is not installed (Debian package poppler-utils)")
-        done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=raw, capture_output=True, check=True)
-        return header + done.stdout.decode()
+        return header + pdf_text(raw)
     return header + raw.decode("utf-8")
 
 

@@ -10,7 +10,6 @@ backslashes and accents literally."""
 
 import csv
 import io
-import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +28,7 @@ from sla.reports.services import report_generate
 from tests.conftest import api_as
 from tests.factories import WorkItemFactory
 from tests.kpi_helpers import load, row
+from tests.test_reports import pdf_text
 from tests.test_sla_api import october, targets
 from work.models import EventKind, WorkItemEvent
 
@@ -260,9 +260,7 @@ def test_report_xlsx_and_pdf_show_a_hostile_client_name_as_text(alpha, media):
 
 
 def _pdf_text(content: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
+    return pdf_text(content)
 
 
 def test_pdf_page_header_prints_the_client_name_literally(alpha, media):

@@ -4,7 +4,6 @@ recorded, beat schedule, emails, SLA breach alerts once per change of state."""
 
 import csv
 import io
-import subprocess
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -57,25 +56,13 @@ def _download(user, report, fmt, **params):
 
 
 def pdf_text(content: bytes) -> str:
-    """The PDF's text, each table row on one line (pypdf's layout mode, pinned in
-    requirements-dev.txt): no system tool such as poppler's pdftotext is needed."""
+    """The PDF's text, each table row on one line and the pages separated by form feeds, as
+    poppler's pdftotext prints it (pypdf's layout mode, pinned in requirements-dev.txt): no
+    system tool is needed."""
     from pypdf import PdfReader
 
     pages = PdfReader(io.BytesIO(content)).pages
-    return "\n".join(page.extract_text(extraction_mode="layout") for page in pages)
-
-
-def _pdf_text(content: bytes) -> str:
-    # Kept unchanged for tests/test_units.py, which imports it: one of its checks reads the line
-    # two below the "Gap" header, which is blank in pdftotext's layout and a table row in pypdf's.
-    try:
-        return subprocess.run(
-            ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-        ).stdout.decode()
-    except FileNotFoundError:
-        from pypdf import PdfReader
-
-        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return "\f".join(page.extract_text(extraction_mode="layout") for page in pages)
 
 
 def _api_results(alpha):

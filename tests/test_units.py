@@ -23,7 +23,7 @@ from sla.reports.data import report_data_build
 from sla.reports.services import report_generate
 from tests.conftest import api_as
 from tests.quality_fixtures import build as build_quality
-from tests.test_reports import _download, _pdf_text, media  # noqa: F401 - the MEDIA_ROOT fixture
+from tests.test_reports import _download, media, pdf_text  # noqa: F401 - the MEDIA_ROOT fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -150,14 +150,19 @@ def test_the_same_figures_in_a_page_the_pdf_xlsx_and_csv(client, month, generate
     assert "1145" not in page and "4,752.68" not in page and "4752.68" not in page
 
     # The PDF: the summary row of the missed target with its gap in points and the credit owed.
-    pdf = _pdf_text(_download(alpha.client_user, generated, "pdf"))
+    pdf = pdf_text(_download(alpha.client_user, generated, "pdf"))
     sl_row = next(line for line in pdf.splitlines() if "ALPHA-VOICE" in line and "Service level" in line)
     assert re.search(r"≥ 84\.3 %\s+81\.4 %\s+−2\.9 pp\s+Missed\s+3\.0 %\s+3\.0 %", sl_row), sl_row
     aht_row = next(line for line in pdf.splitlines() if "ALPHA-VOICE" in line and "Average handle time" in line)
     assert re.search(r"≤ 20:00\s+19:05\s+\+0:55\s+Met\s+2\.0 %\s+—", aht_row), aht_row
     assert "1:19:13" in pdf  # ASA in the month's figures
     assert "USD 12,500.00" in pdf and "USD 375.00" in pdf  # the fee and 3 % of it, with the currency
-    assert "%" not in pdf.split("Gap")[1].split("\n")[2]  # no gap printed as a percentage
+    # No gap printed as a percentage: in every summary row, the gap (the figure before the state)
+    # is in points or a signed duration.
+    states = [re.search(r"(\S+(?: pp)?)\s+(Met|Missed|At risk)\s", line) for line in pdf.splitlines()]
+    gaps = [found.group(1) for found in states if found]
+    assert len(gaps) >= 2 and "−2.9 pp" in gaps and "+0:55" in gaps, gaps
+    assert not [gap for gap in gaps if gap.endswith("%")], gaps
 
     # XLSX: numbers with number formats; durations as Excel durations, percentages as Excel percentages.
     workbook = load_workbook(io.BytesIO(_download(alpha.client_user, generated, "xlsx")))
@@ -212,7 +217,7 @@ def test_credit_is_owed_only_where_a_target_is_missed_and_zero_counts_are_not_re
 
 
 def test_no_file_names_of_the_repository_in_pages_or_the_pdf(client, month, generated):
-    pdf = _pdf_text(_download(month.client_user, generated, "pdf"))
+    pdf = pdf_text(_download(month.client_user, generated, "pdf"))
     assert not REPO_FILE_NAMES.search(pdf), REPO_FILE_NAMES.search(pdf)
     assert "sl_numerator ÷" not in pdf and "answered within 20 s ÷ (answered + abandoned)" in pdf
     pages = {

@@ -5,13 +5,13 @@ from django.utils import timezone
 
 from accounts.registry import HomeSection, register_home_section
 from accounts.scoping import AGENT, TEAM_LEADER
+from work.selectors import DUE_SOON_HOURS, my_work, work_overdue_counts_by_process
 
 MY_ITEMS_SHOWN = 8
 
 
 def my_open_items(request):
     """The agent's open items, earliest due first (the first few, with the total and overdue)."""
-    from work.selectors import my_work  # selectors are imported when used, not at app loading
 
     now = timezone.now()
     items = list(my_work(user=request.user))
@@ -26,7 +26,6 @@ def my_open_items(request):
 
 def team_queue(request):
     """Open items per process of the team leader's queues: open, unassigned, overdue, due soon."""
-    from work.selectors import DUE_SOON_HOURS, work_overdue_counts_by_process
 
     rows = list(work_overdue_counts_by_process(request.user).values())
     totals = {key: sum(row[key] for row in rows) for key in ("open", "unassigned", "overdue", "due_soon")}

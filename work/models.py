@@ -4,6 +4,7 @@ and agents work, with their audit trail and the per-process automatic-assignment
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.scoping import ScopedQuerySet
@@ -119,8 +120,6 @@ class WorkItem(models.Model):
         return f"#{self.pk} {self.title}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("work:detail", kwargs={"pk": self.pk})
 
     @classmethod

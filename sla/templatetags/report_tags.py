@@ -2,16 +2,18 @@
 SLA alert notice shown on dashboards."""
 
 from django import template
+from django.utils import timezone
 
 from accounts.permissions import has_capability
+from sla.alerts import open_alert_counts
+from sla.reports.selectors import sla_alert_list
+from sla.views import email_enabled
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def report_email_enabled(context) -> bool:
-    from sla.views import email_enabled
-
     request = context.get("request")
     return bool(request and request.user.is_authenticated and email_enabled(request.user))
 
@@ -26,10 +28,6 @@ def sla_alert_notice(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not has_capability(user, "reports.manage"):
         return {"count": 0}
-    from django.utils import timezone
-
-    from sla.alerts import open_alert_counts
-    from sla.reports.selectors import sla_alert_list
 
     alerts = sla_alert_list(user=user)
     client_code = context.get("client_code")

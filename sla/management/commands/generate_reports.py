@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from clients.models import Client
 from reporting.periods import parse_month
+from sla.reports.services import reports_generate_month
 
 
 class Command(BaseCommand):
@@ -13,8 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-email", action="store_true", help="do not email client users")
 
     def handle(self, *args, month, client=None, no_email=False, **options):
-        from sla.reports.services import reports_generate_month
-
         try:
             first = parse_month(month)
         except ValueError as exc:
