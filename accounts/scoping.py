@@ -14,7 +14,8 @@ shown unfiltered.
 
 Forgetting to scope is loud: inside a request, a `ScopedQuerySet` evaluated without
 `.visible_to(user)` (or a `scope_q` of its model given to `filter`), outside a related manager
-and outside a deliberate `.unscoped("why")` / `cross_tenant("why")` raises `TenancyError`
+(or `.of(...)`, the rows of objects already loaded) and outside a deliberate `.unscoped("why")` /
+`cross_tenant("why")` raises `TenancyError`
 (`bpo_portal.tenancy`, which explains the design).
 """
 
@@ -76,6 +77,28 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user) -> models.QuerySet:
         """The rows of this queryset that `user` may see (none for anonymous users)."""
         return self.filter(scope_q(self.model, user))
+
+    def of(self, **related) -> models.QuerySet:
+        """The rows of objects already loaded, as a related manager gives them
+        (`process.sla_targets.all()` is `SLATarget.objects.of(process=process)`): for a relation
+        declared without one (related_name="+") and for several objects at once
+        (`SLATarget.objects.of(process__in=processes)`), or the row of a loaded object itself, to
+        lock or update it (`WorkItem.objects.of(pk=item)`). Each value is a model instance (it was
+        found in scope: these are its own rows), a list of them (with `__in`), or a queryset that
+        is itself scoped; a bare id is refused, nothing says where it came from."""
+        for name, value in related.items():
+            many = name.endswith("__in")
+            if not _loaded(value, many=many):
+                raise TypeError(
+                    f"{self.model.__name__}.objects.of({name}=...) takes model instances or a scoped "
+                    "queryset, not ids: scope the read with visible_to(user) instead."
+                )
+            if name in ("pk", "pk__in") and not isinstance(value, models.QuerySet):
+                related[name] = [v.pk for v in value] if many else value.pk
+        clone = self.filter(**related)
+        if clone._tenant_scope is not False:
+            clone._tenant_scope = "scope"
+        return clone
 
     def unscoped(self, reason: str) -> models.QuerySet:
         """This queryset, read deliberately across tenants: `reason` says why (it is required)."""
@@ -175,6 +198,14 @@ class ScopedQuerySet(models.QuerySet):
     def explain(self, **options):
         self._guard("explain")
         return super().explain(**options)
+
+
+def _loaded(value, *, many: bool) -> bool:
+    if isinstance(value, ScopedQuerySet):
+        return many and value._tenant_scoped()
+    if many:
+        return not isinstance(value, (str, bytes, models.QuerySet)) and all(_loaded(v, many=False) for v in value)
+    return isinstance(value, models.Model) and value.pk is not None
 
 
 _EVERYTHING = Q()

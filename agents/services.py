@@ -57,7 +57,7 @@ def _check_user(agent: Agent) -> None:
         return
     if user.role != AGENT:
         raise ValidationError({"user": f"{user.username} is not an agent login (role: {user.role})."})
-    other = Agent.objects.filter(user=user).exclude(pk=agent.pk).first()
+    other = Agent.objects.of(user=user).exclude(pk=agent.pk).first()
     if other is not None:
         raise ValidationError({"user": f"{user.username} is already linked to agent {other.code}."})
 

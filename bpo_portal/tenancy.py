@@ -14,7 +14,9 @@ deleted) unless one of these holds:
   and marks the queryset; a scope combined with `|`, negated or wrapped in another Q is not
   recognised, so write `.visible_to(user).filter(...)` instead);
 - it came from a related manager of an object already loaded (`process.interactions.all()`,
-  prefetches): that object was found in scope, and these are its own rows;
+  prefetches): that object was found in scope, and these are its own rows; `.of(process=process)`
+  says the same where there is no related manager, or for several loaded objects
+  (`SLATarget.objects.of(process__in=processes)`);
 - it is empty (`Model.objects.none()`): it reads nothing;
 - it is a deliberate wider read, which says so and why: `Model.objects.unscoped("why")` for one
   queryset, or `with cross_tenant("why"):` (also a decorator) around a block. The reason is

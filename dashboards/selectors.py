@@ -245,7 +245,7 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
     targets = defaultdict(dict)
     from processes.models import SLATarget
 
-    for target in SLATarget.objects.filter(process__in=[p for p in processes if p.pk not in months]):
+    for target in SLATarget.objects.of(process__in=[p for p in processes if p.pk not in months]):
         targets[target.process_id][target.metric] = target
     rows = []
     for process in processes:

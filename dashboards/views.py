@@ -264,8 +264,12 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
         if names:
             teams = dash.rollup(rows, "team_id")
             agents = dash.rollup(rows.filter(agent__isnull=False), "agent_id")
-            team_objs = {t.pk: t for t in Team.objects.filter(pk__in=[k for k in teams if k])}
-            agent_objs = {a.pk: a for a in Agent.objects.filter(pk__in=list(agents)).select_related("team")}
+            # The teams and agents of the figures shown, named even where the caller may not
+            # open them as records (a client user allowed to see agent names).
+            named = "names of the teams and agents in the figures shown"
+            team_objs = {t.pk: t for t in Team.objects.unscoped(named).filter(pk__in=[k for k in teams if k])}
+            agent_rows = Agent.objects.unscoped(named).filter(pk__in=list(agents)).select_related("team")
+            agent_objs = {a.pk: a for a in agent_rows}
             context["team_rows"] = sorted(
                 [(team_objs.get(k), v) for k, v in teams.items()],
                 key=lambda tv: (tv[0] is None, tv[0].code if tv[0] else ""),
@@ -477,16 +481,18 @@ class AgentDashboardView(DashboardMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user, agent, period = self.request.user, self.agent, self.period
         # Comparisons read all rows of the agent's team and processes, whoever may see them
-        # one by one: they are aggregates of the agent's own context.
+        # one by one: they are aggregates of the agent's own context, of the clients the caller
+        # may see (a team's work for another client is not theirs to read, even summed).
         from reporting.models import DailyKpi
 
         processes = self.processes
-        base = DailyKpi.objects.filter(dash.local_period_q(period, processes))
+        clients = Client.objects.visible_to(user).values("pk")
+        base = DailyKpi.objects.of(client__in=clients).filter(dash.local_period_q(period, processes))
         mine = base.filter(agent=agent)
         team = base.filter(team=agent.team) if agent.team_id else base.none()
         process_rows = base.filter(process__in=processes)
         start, end = self.trend_range()
-        trend = DailyKpi.objects.filter(local_date__range=(start, end))
+        trend = DailyKpi.objects.of(client__in=clients).filter(local_date__range=(start, end))
         agent_series = dash.daily_series(trend.filter(agent=agent), start, end)
         team_series = dash.daily_series(trend.filter(team=agent.team) if agent.team_id else trend.none(), start, end)
         process_series = dash.daily_series(trend.filter(process__in=processes), start, end)

@@ -51,10 +51,25 @@ class SLATargetForm(forms.ModelForm):
         return super().has_changed()
 
 
+class _ProcessTargets(forms.BaseInlineFormSet):
+    """The targets of the process being edited, read through its related manager (in scope)."""
+
+    def __init__(self, *args, instance=None, queryset=None, **kwargs):
+        if queryset is None and instance is not None and instance.pk is not None:
+            queryset = instance.sla_targets.all()
+        super().__init__(*args, instance=instance, queryset=queryset, **kwargs)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Each row's hidden id is looked up among the same targets (Django would read them all).
+        form.fields[self._pk_field.name].queryset = self.get_queryset()
+
+
 SLATargetFormSet = forms.inlineformset_factory(
     Process,
     SLATarget,
     form=SLATargetForm,
+    formset=_ProcessTargets,
     extra=2,
     can_delete=True,
     validate_min=False,

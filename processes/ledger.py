@@ -24,7 +24,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from processes import predicates
-from processes.models import Interaction
 
 # --- the hook: what marking triggers above -----------------------------------------------------------
 
@@ -368,6 +367,6 @@ def refresh_repeat_flags(process=None, *, since: date | None = None) -> int:
 
 def mark_all_days(process) -> int:
     """Mark every day that has interactions of `process` (after its KPI settings change)."""
-    days = Interaction.objects.filter(process=process).values_list("local_date", flat=True).distinct()
+    days = process.interactions.values_list("local_date", flat=True).distinct()
     with connection.cursor() as cursor:
         return upsert_marks(cursor, {(process.pk, day) for day in days}, timezone.now())

@@ -101,9 +101,9 @@ def interaction_reattribute_days(*, process: Process, batch_size: int = 5000) ->
             old_days.add(local_date)
             total += 1
         if len(moved) >= batch_size:
-            Interaction.objects.bulk_update(moved, ["local_date"])
+            process.interactions.bulk_update(moved, ["local_date"])
             moved.clear()
-    Interaction.objects.bulk_update(moved, ["local_date"])
+    process.interactions.bulk_update(moved, ["local_date"])
     pairs = {(process.pk, d) for day in old_days for d in ledger.affected_days(day, process.fcr_window_days)}
     with connection.cursor() as cursor:
         ledger.upsert_marks(cursor, pairs, timezone.now())

@@ -317,10 +317,14 @@ class CalibrationForm(forms.Form):
         self.fields["process"].queryset = Process.objects.filter(scope_q(Process, user)).order_by("code")
         # Colleagues who audit the same processes (a QA analyst sees no other users otherwise).
         processes = Process.objects.filter(scope_q(Process, user)).values("pk")
-        evaluators = User.objects.filter(
-            pk__in=User.objects.filter(
-                Q(role=Role.QA_ANALYST, assigned_processes__in=processes, is_active=True) | Q(pk=user.pk)
-            ).values("pk")
-        ).order_by("username")
+        evaluators = (
+            User.objects.unscoped("colleagues on the caller's processes, outside a QA analyst's own scope")
+            .filter(
+                pk__in=User.objects.filter(
+                    Q(role=Role.QA_ANALYST, assigned_processes__in=processes, is_active=True) | Q(pk=user.pk)
+                ).values("pk")
+            )
+            .order_by("username")
+        )
         self.fields["participants"].queryset = evaluators
         self.fields["expert"].queryset = evaluators

@@ -4,13 +4,13 @@
 from accounts.registry import HomeSection, register_home_section, register_nav_counter
 from accounts.scoping import AGENT, QA_ANALYST
 from quality import selectors
-from quality.models import AgentResponse, EvaluationStatus, Notification
+from quality.models import AgentResponse, EvaluationStatus
 
 SHOWN = 8
 
 
 def unread_notifications(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return user.notifications.filter(read_at__isnull=True).count()
 
 
 def awaiting_acknowledgement(request):

@@ -85,7 +85,7 @@ def notify(*, recipients, subject: str, body: str = "", url: str = "") -> list[N
 
 def notification_mark_read(*, actor, notification_ids=None) -> int:
     """Mark the actor's notifications read (all unread ones when no ids are given)."""
-    rows = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    rows = actor.notifications.filter(read_at__isnull=True)
     if notification_ids is not None:
         rows = rows.filter(pk__in=notification_ids)
     return rows.update(read_at=timezone.now())
@@ -157,10 +157,7 @@ def scorecard_create(*, actor, process, name: str, sections: list[dict], descrip
 
 
 def scorecard_in_use(scorecard: Scorecard) -> bool:
-    return (
-        Evaluation.objects.filter(scorecard=scorecard).exists()
-        or CalibrationSession.objects.filter(scorecard=scorecard).exists()
-    )
+    return scorecard.evaluations.exists() or CalibrationSession.objects.of(scorecard=scorecard).exists()
 
 
 @transaction.atomic
@@ -172,11 +169,11 @@ def scorecard_update(
     stays unchanged with its evaluations. Only the current version can be edited."""
     _require(actor, "quality.manage")
     _require_visible(actor, scorecard)
-    scorecard = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+    scorecard = Scorecard.objects.of(pk=scorecard).select_for_update().get()
     if not scorecard.is_current:
         raise ValidationError("Only the current version of a scorecard can be edited.")
     if scorecard_in_use(scorecard):
-        Scorecard.objects.filter(pk=scorecard.pk).update(is_current=False)
+        Scorecard.objects.of(pk=scorecard).update(is_current=False)
         new = Scorecard(
             process=scorecard.process,
             lineage=scorecard.lineage,
@@ -219,7 +216,7 @@ def scorecard_definition(scorecard: Scorecard) -> list[dict]:
 
 
 def current_scorecard(process) -> Scorecard | None:
-    return Scorecard.objects.filter(process=process, is_current=True, active=True).order_by("-created_at").first()
+    return process.scorecards.filter(is_current=True, active=True).order_by("-created_at").first()
 
 
 # --- evaluations -----------------------------------------------------------------------------------
@@ -271,9 +268,11 @@ def needs_team_leader(evaluation) -> str | None:
 
     if evaluation.fatal_failed:
         return "a fatal criterion failed"
-    target = SLATarget.objects.filter(
-        process_id=evaluation.process_id, metric=Metric.QA_SCORE, comparator=Comparator.AT_LEAST
-    ).first()
+    target = (
+        SLATarget.objects.of(process=evaluation.process)
+        .filter(metric=Metric.QA_SCORE, comparator=Comparator.AT_LEAST)
+        .first()
+    )
     if target is not None and evaluation.score is not None and evaluation.score < float(target.target):
         return f"below the process's quality target of {float(target.target):g}"
     return None
@@ -342,9 +341,10 @@ def evaluation_create(
 
 def _lock(evaluation) -> Evaluation:
     return (
-        Evaluation.objects.select_for_update(of=("self",))
+        Evaluation.objects.of(pk=evaluation)
+        .select_for_update(of=("self",))
         .select_related("agent__team", "agent__user")
-        .get(pk=evaluation.pk)
+        .get()
     )
 
 
@@ -370,9 +370,9 @@ def evaluation_acknowledge(*, actor, evaluation: Evaluation) -> Evaluation:
 def reviewers_for(evaluation: Evaluation):
     """Who may resolve a dispute of `evaluation`: QA analysts assigned to its process, other than
     the original evaluator (administrators and operations managers may too)."""
-    from accounts.models import Role, User
+    from accounts.models import Role
 
-    return User.objects.filter(role=Role.QA_ANALYST, assigned_processes=evaluation.process_id, is_active=True).exclude(
+    return evaluation.process.qa_analysts.filter(role=Role.QA_ANALYST, is_active=True).exclude(
         pk=evaluation.evaluator_id
     )
 
@@ -417,7 +417,7 @@ def dispute_resolve(
     that supersedes the old one (kept, status superseded), and the KPI day is marked.
     """
     _require(actor, "quality.evaluate")
-    dispute = Dispute.objects.select_for_update(of=("self",)).select_related("evaluation").get(pk=dispute.pk)
+    dispute = Dispute.objects.of(pk=dispute).select_for_update(of=("self",)).select_related("evaluation").get()
     _require_visible(actor, dispute)
     old = _lock(dispute.evaluation)
     if old.evaluator_id == actor.pk:
@@ -434,7 +434,7 @@ def dispute_resolve(
         if answers is None:
             raise ValidationError({"answers": "Score the interaction again to amend."})
         criteria, result = _score_answers(old.scorecard, answers)
-        Evaluation.objects.filter(pk=old.pk).update(status=EvaluationStatus.SUPERSEDED)
+        Evaluation.objects.of(pk=old).update(status=EvaluationStatus.SUPERSEDED)
         new = Evaluation(
             scorecard=old.scorecard,
             interaction_id=old.interaction_id,
@@ -499,13 +499,13 @@ def evaluation_void(*, actor, evaluation: Evaluation, reason: str) -> Evaluation
 def sample_plan_set(*, actor, process, per_agent_per_week: int) -> SamplePlan:
     _require(actor, "quality.manage")
     _require_visible(actor, process, "Unknown process.")
-    plan = SamplePlan.objects.filter(process=process).first() or SamplePlan(process=process)
+    plan = SamplePlan.objects.of(process=process).first() or SamplePlan(process=process)
     plan.per_agent_per_week = per_agent_per_week
     return validated_save(plan)
 
 
 def sample_size(process) -> int:
-    plan = SamplePlan.objects.filter(process=process).first()
+    plan = SamplePlan.objects.of(process=process).first()
     return plan.per_agent_per_week if plan else SamplePlan._meta.get_field("per_agent_per_week").default
 
 
@@ -515,13 +515,11 @@ def sample_draw(*, process, week_start: date) -> int:
     the local week starting Monday `week_start`, top their sample up to the plan's size. The
     draw is seeded by (process, week), so it is reproducible, and running it twice adds nothing.
     Returns the number of interactions added."""
-    from processes.models import Interaction
 
     week_start = week_start - timedelta(days=week_start.weekday())
     size = sample_size(process)
     handled = (
-        Interaction.objects.filter(
-            process=process,
+        process.interactions.filter(
             local_date__range=(week_start, week_start + timedelta(days=6)),
             agent__isnull=False,
             answered_at__isnull=False,
@@ -533,8 +531,8 @@ def sample_draw(*, process, week_start: date) -> int:
     for agent_id, interaction_id in handled:
         by_agent.setdefault(agent_id, []).append(interaction_id)
     taken: dict[int, set[int]] = {}
-    for agent_id, interaction_id in SampleItem.objects.filter(process=process, week_start=week_start).values_list(
-        "agent_id", "interaction_id"
+    for agent_id, interaction_id in (
+        SampleItem.objects.of(process=process).filter(week_start=week_start).values_list("agent_id", "interaction_id")
     ):
         taken.setdefault(agent_id, set()).add(interaction_id)
     rng = random.Random(f"{process.pk}:{week_start.isoformat()}")
@@ -595,12 +593,12 @@ def calibration_create(*, actor, interaction, title: str, participants, expert=N
 def calibration_submit(*, actor, session: CalibrationSession, answers: dict, comments=None) -> CalibrationEntry:
     """A participant's blind scoring (once, while the session is open)."""
     _require(actor, "quality.evaluate")
-    session = CalibrationSession.objects.select_for_update().get(pk=session.pk)
+    session = CalibrationSession.objects.of(pk=session).select_for_update().get()
     if not session.participants.filter(pk=actor.pk).exists():
         raise ValidationError("You are not a participant of this session.")
     if not session.is_open:
         raise ValidationError("This session is closed.")
-    if CalibrationEntry.objects.filter(session=session, evaluator=actor).exists():
+    if session.entries.filter(evaluator=actor).exists():
         raise ValidationError("You have already scored this session.")
     criteria, result = _score_answers(session.scorecard, answers)
     entry = CalibrationEntry.objects.create(
@@ -615,7 +613,7 @@ def calibration_close(*, actor, session: CalibrationSession) -> CalibrationSessi
     """Close a session and reveal everyone's scores and the agreement statistics."""
     _require(actor, "quality.evaluate")
     _require_visible(actor, session)
-    session = CalibrationSession.objects.select_for_update().get(pk=session.pk)
+    session = CalibrationSession.objects.of(pk=session).select_for_update().get()
     if not session.is_open:
         raise ValidationError("This session is already closed.")
     if session.entries.count() < 2:
@@ -664,7 +662,7 @@ def coaching_update(*, actor, action: CoachingAction, **fields) -> CoachingActio
     unknown = set(fields) - COACHING_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
-    action = CoachingAction.objects.select_for_update().get(pk=action.pk)
+    action = CoachingAction.objects.of(pk=action).select_for_update().get()
     was_open = action.status == CoachingStatus.OPEN
     for name, value in fields.items():
         setattr(action, name, value)

@@ -229,7 +229,7 @@ def process_months(processes, month: date, *, now: datetime | None = None) -> li
     targets = defaultdict(list)
     from processes.models import SLATarget
 
-    for target in SLATarget.objects.filter(process_id__in=ids).order_by("metric"):
+    for target in SLATarget.objects.of(process__in=processes).order_by("metric"):
         targets[target.process_id].append(target)
 
     result = []

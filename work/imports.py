@@ -61,7 +61,11 @@ class _Validator:
         if user is not None:
             processes = processes.filter(scope_q(Process, user))
         self.processes = {p.code: p for p in processes}
-        self.agents = {a.code: a for a in Agent.objects.prefetch_related("processes")}
+        # Every agent by code: one outside the caller's processes is refused as not staffed there.
+        agents = Agent.objects.unscoped(
+            "assignee codes are looked up portal-wide, then checked against the row's process"
+        )
+        self.agents = {a.code: a for a in agents.prefetch_related("processes")}
         self.seen: dict[tuple[int, str], int] = {}
 
     def validate(self, line: int, row: dict[str, str], report: ImportReport) -> dict | None:
@@ -178,10 +182,9 @@ def import_work_items(stream, *, user, actor=None) -> WorkImportReport:
     actor = actor if actor is not None else user
     existing = {
         (item.process_id, item.external_id): item
-        for item in WorkItem.objects.filter(
-            process__in={row["process"].pk for row in valid},
-            external_id__in={row["external_id"] for row in valid if row["external_id"]},
-        ).select_related("process", "assignee")
+        for item in WorkItem.objects.of(process__in={row["process"] for row in valid})
+        .filter(external_id__in={row["external_id"] for row in valid if row["external_id"]})
+        .select_related("process", "assignee")
     }
     processes = {}
     with transaction.atomic():

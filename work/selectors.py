@@ -126,7 +126,7 @@ def my_work(*, user, include_closed_since: datetime | None = None) -> QuerySet[W
 def work_settings_list(*, user) -> list[tuple[Process, WorkSettings]]:
     """(process, its work settings, unsaved defaults if none) for each process `user` may see."""
     processes = list(Process.objects.filter(scope_q(Process, user)).select_related("client").order_by("code"))
-    saved = {s.process_id: s for s in WorkSettings.objects.filter(process__in=processes)}
+    saved = {s.process_id: s for s in WorkSettings.objects.of(process__in=processes)}
     return [(p, saved.get(p.pk) or WorkSettings(process=p)) for p in processes]
 
 
@@ -209,7 +209,7 @@ def work_item_detail_list(*, user) -> QuerySet[WorkItem]:
 
 def agent_of_user(user) -> Agent | None:
     """The agent record of a signed-in agent (None for other users)."""
-    return Agent.objects.filter(user=user).first()
+    return Agent.objects.of(user=user).first()
 
 
 @dataclass

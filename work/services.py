@@ -17,6 +17,7 @@ from accounts.permissions import has_capability
 from accounts.scoping import effective_role
 from agents.models import Agent
 from bpo_portal.services import set_fields
+from bpo_portal.tenancy import cross_tenant
 from processes.imports import ImportFailed, import_records
 from work.models import (
     LOAD_STATUSES,
@@ -37,7 +38,12 @@ class WorkItemConflict(ValidationError):
 
 
 def _conflict(item_id: int) -> WorkItemConflict:
-    current = WorkItem.objects.select_related("assignee").filter(pk=item_id).first()
+    current = (
+        WorkItem.objects.unscoped("the item the caller was changing, read again to say who changed it")
+        .select_related("assignee")
+        .filter(pk=item_id)
+        .first()
+    )
     if current is None:
         return WorkItemConflict(f"Item #{item_id} no longer exists.")
     who = f"assigned to {current.assignee.code} — {current.assignee.name}" if current.assignee else "unassigned"
@@ -125,8 +131,10 @@ def _bump(item: WorkItem, expected_version: int | None, **changes) -> WorkItem:
     """Write `changes` only if the item is still at `expected_version` (a conditional update whose
     row count says who won); raise WorkItemConflict otherwise."""
     version = item.version if expected_version is None else expected_version
-    updated = WorkItem.objects.filter(pk=item.pk, version=version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **changes
+    updated = (
+        WorkItem.objects.of(pk=item)
+        .filter(version=version)
+        .update(version=F("version") + 1, updated_at=timezone.now(), **changes)
     )
     if updated != 1:
         raise _conflict(item.pk)
@@ -218,7 +226,8 @@ def agent_loads(agent_ids: Iterable[int]) -> dict[int, int]:
     agent_ids = list(agent_ids)
     loads = dict.fromkeys(agent_ids, 0)
     rows = (
-        WorkItem.objects.filter(assignee_id__in=agent_ids, status__in=LOAD_STATUSES)
+        WorkItem.objects.unscoped("an agent's load counts their open items on every process they work on")
+        .filter(assignee_id__in=agent_ids, status__in=LOAD_STATUSES)
         .values("assignee_id")
         .annotate(n=Count("id"))
     )
@@ -297,6 +306,7 @@ def work_items_bulk_assign(
     return result
 
 
+@cross_tenant("automatic assignment is the process's own rule, run for it whoever triggers it")
 def work_items_auto_assign(*, process, limit: int | None = None) -> int:
     """Give the process's unassigned items to its agents, if it assigns automatically.
 
@@ -344,7 +354,7 @@ def work_items_auto_assign(*, process, limit: int | None = None) -> int:
 def work_settings_update(*, actor, process, auto_assign: bool, max_open_per_agent: int) -> WorkSettings:
     """Switch a process's automatic assignment on or off and set its cap; switching it on
     assigns what is waiting straight away."""
-    settings, _ = WorkSettings.objects.get_or_create(process=process)
+    settings, _ = WorkSettings.objects.of(process=process).get_or_create(process=process)
     settings.auto_assign = auto_assign
     settings.max_open_per_agent = max_open_per_agent
     settings.full_clean(exclude=["process", "last_agent"])
@@ -435,7 +445,8 @@ def record_handling(item: WorkItem):
     }
     try:
         # The work service has already checked the actor; the record is the system's own.
-        return import_records([record], user=None)
+        with cross_tenant("the handling record of a work item is the system's own import"):
+            return import_records([record], user=None)
     except ImportFailed as failed:
         raise ValidationError(
             "The handling time could not be recorded for the KPIs: " + "; ".join(failed.report.error_lines())

@@ -184,7 +184,11 @@ def record_changes(cursor, report: ImportReport, now: datetime, staged: int) -> 
     else:
         cursor.execute(f"SELECT process_id, COUNT(*) FROM {Staging.name} GROUP BY process_id")
         rows = dict(cursor.fetchall())
-    processes = Process.objects.filter(pk__in=report.process_ids).values_list("pk", "code", "timezone")
+    processes = (
+        Process.objects.unscoped("the processes this import wrote to, each resolved in the caller's scope")
+        .filter(pk__in=report.process_ids)
+        .values_list("pk", "code", "timezone")
+    )
     changes = []
     for pid, code, zone in processes:
         ranges: list[list] = []

@@ -25,7 +25,7 @@ def _aggregate_base(user):
     """Current evaluations whose aggregates `user` may see: the visible rows, or for a client
     user every evaluation of their client's processes (they only ever get aggregates)."""
     if effective_role(user) == CLIENT:
-        rows = Evaluation.objects.filter(process__in=Process.objects.filter(scope_q(Process, user)).values("pk"))
+        rows = Evaluation.objects.of(process__in=Process.objects.visible_to(user).values("pk"))
     else:
         rows = Evaluation.objects.filter(scope_q(Evaluation, user))
     return rows.filter(status=EvaluationStatus.FINAL)
@@ -117,7 +117,7 @@ def criterion_failure_rates(*, user, process, start=None, end=None) -> list[Crit
 
     evaluations = dated_between(_aggregate_base(user).filter(process=process), start, end)
     rows = (
-        Answer.objects.filter(evaluation__in=evaluations.values("pk"))
+        Answer.objects.of(evaluation__in=evaluations.values("pk"))
         .values("criterion_id")
         .annotate(
             applicable=Count("id", filter=Q(points_earned__isnull=False)),
@@ -129,7 +129,7 @@ def criterion_failure_rates(*, user, process, start=None, end=None) -> list[Crit
         )
     )
     stats = {r["criterion_id"]: r for r in rows}
-    criteria = Criterion.objects.filter(pk__in=stats).select_related("section__scorecard")
+    criteria = Criterion.objects.visible_to(user).filter(pk__in=stats).select_related("section__scorecard")
     result = [
         CriterionRate(
             criterion=c,

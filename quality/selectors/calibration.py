@@ -176,7 +176,7 @@ class CalibrationPage:
 
 def calibration_page(*, user, session: CalibrationSession) -> CalibrationPage:
     return CalibrationPage(
-        mine=CalibrationEntry.objects.filter(session=session, evaluator=user).first(),
+        mine=session.entries.filter(evaluator=user).first(),
         is_participant=session.participants.filter(pk=user.pk).exists(),
         submitted=session.entries.select_related("evaluator"),
         submitted_ids=set(session.entries.values_list("evaluator_id", flat=True)),

@@ -44,10 +44,10 @@ def evaluation_history(evaluation: Evaluation) -> list[Evaluation]:
     """The chain of versions of an evaluation, oldest first (amendments supersede)."""
     first = evaluation
     while first.supersedes_id:
-        first = Evaluation.objects.get(pk=first.supersedes_id)
+        first = first.supersedes
     chain = [first]
     while True:
-        nxt = Evaluation.objects.filter(supersedes=chain[-1]).first()
+        nxt = Evaluation.objects.of(supersedes=chain[-1]).first()
         if nxt is None:
             return chain
         chain.append(nxt)
@@ -180,7 +180,7 @@ def evaluation_page(*, user, evaluation: Evaluation) -> EvaluationPage:
 
 def evaluation_current_for(interaction) -> Evaluation | None:
     """The interaction's current (`final`) evaluation, if it has one (at most one: a constraint)."""
-    return Evaluation.objects.filter(interaction=interaction, status=EvaluationStatus.FINAL).first()
+    return Evaluation.objects.of(interaction=interaction).filter(status=EvaluationStatus.FINAL).first()
 
 
 def evaluation_find(*, user, pk) -> Evaluation | None:
@@ -236,18 +236,18 @@ def interaction_search(*, user, process, agent: str = "", day: date | None = Non
     if q:
         rows = rows.filter(external_id__icontains=q)
     results = list(rows.order_by("-arrived_at")[:50])
-    evaluated = _evaluated_ids([r.pk for r in results])
+    evaluated = _evaluated_ids(results)
     for row in results:
         row.evaluated = row.pk in evaluated
     return results
 
 
-def _evaluated_ids(interaction_ids) -> set[int]:
-    """Which of the interactions have a current evaluation."""
+def _evaluated_ids(interactions) -> set[int]:
+    """Which of the interactions (loaded in scope) have a current evaluation: their ids."""
     return set(
-        Evaluation.objects.filter(interaction_id__in=interaction_ids, status=EvaluationStatus.FINAL).values_list(
-            "interaction_id", flat=True
-        )
+        Evaluation.objects.of(interaction__in=interactions)
+        .filter(status=EvaluationStatus.FINAL)
+        .values_list("interaction_id", flat=True)
     )
 
 
@@ -305,8 +305,8 @@ class ScorecardPage:
 def scorecard_page(scorecard: Scorecard) -> ScorecardPage:
     """The versions of `scorecard` (looked up in the caller's scope) and how often it was used."""
     return ScorecardPage(
-        versions=Scorecard.objects.filter(lineage=scorecard.lineage).order_by("-version"),
-        evaluation_count=Evaluation.objects.filter(scorecard=scorecard).count(),
+        versions=scorecard.process.scorecards.filter(lineage=scorecard.lineage).order_by("-version"),
+        evaluation_count=scorecard.evaluations.count(),
     )
 
 
@@ -319,7 +319,7 @@ def sample_for_week(*, user, process, week_start: date):
         .select_related("agent", "interaction")
         .order_by("agent__code", "interaction__arrived_at")
     )
-    evaluated = _evaluated_ids([i.interaction_id for i in items])
+    evaluated = _evaluated_ids([i.interaction for i in items])
     for item in items:
         item.evaluated = item.interaction_id in evaluated
     return items

@@ -122,7 +122,7 @@ def current_snapshots(reports, *, now: datetime | None = None) -> dict[int, dict
             "process_id"
         )
         processes = list(
-            Process.objects.filter(client_id__in=client_ids)
+            Process.objects.of(client__in={r.client for r in group})
             .filter(Q(active=True) | Q(pk__in=with_rows))
             .select_related("client")
             .order_by("code")

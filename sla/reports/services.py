@@ -32,9 +32,9 @@ def reports_root() -> Path:
 
 def _report_row(*, client, month: date) -> Report:
     try:
-        report, _ = Report.objects.get_or_create(client=client, month=month.replace(day=1))
+        report, _ = Report.objects.of(client=client).get_or_create(client=client, month=month.replace(day=1))
     except IntegrityError:  # created concurrently
-        report = Report.objects.get(client=client, month=month.replace(day=1))
+        report = Report.objects.of(client=client).get(month=month.replace(day=1))
     return report
 
 
@@ -134,7 +134,7 @@ def report_request(*, client, month: date, actor=None, trigger: str = "manual") 
     from sla.tasks import generate_report
 
     report = _report_row(client=client, month=month)
-    Report.objects.filter(pk=report.pk).update(
+    Report.objects.of(client=client).filter(pk=report.pk).update(
         status=ReportStatus.QUEUED, requested_by=actor, updated_at=timezone.now()
     )
     args = (client.pk, month.replace(day=1).isoformat())
