@@ -65,7 +65,7 @@ class Scorecard(models.Model):
 
     def criteria(self):
         return (
-            Criterion.objects.filter(section__scorecard=self)
+            Criterion.objects.of(section__scorecard=self)
             .select_related("section")
             .order_by("section__position", "position")
         )
