@@ -372,108 +372,101 @@ APPENDIX_COLUMNS = [
 ]
 
 
-def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
-    """Everything the PDF template prints, already formatted (the template only lays it out)."""
-    sections = []
-    for section in data.sections:
-        labels = [str(d.day.day) for d in section.days]
-        chart_list = []
-        for metric in section.chart_metrics:
-            target = section.target_for(metric)
-            unit = metrics.unit(metric)
-            svg = charts.line_chart(
-                labels,
-                [d.figures[metric] for d in section.days],
-                unit=unit,
-                target=float(target.target.target) if target else None,
-            )
-            title = f"{metrics.label(metric)} per day" + (
-                f" (target {units.target(target.target.comparator, target.target.target, unit)})" if target else ""
-            )
-            chart_list.append({"title": title, "svg": mark_safe(svg)})  # noqa: S308 - generated here from numbers
-        volume = charts.bar_chart(
-            labels, [d.components[kpis.volume_name(section.process.channel)] for d in section.days]
+def _pdf_charts(section) -> list[dict]:
+    """The trend charts of a process: each targeted figure per day against its target (or the
+    process's headline figure), as inline SVG."""
+    labels = [str(d.day.day) for d in section.days]
+    chart_list = []
+    for metric in section.chart_metrics:
+        target = section.target_for(metric)
+        unit = metrics.unit(metric)
+        svg = charts.line_chart(
+            labels,
+            [d.figures[metric] for d in section.days],
+            unit=unit,
+            target=float(target.target.target) if target else None,
         )
-        targets = [_target_row(t) for t in section.targets]
-        figures = [
-            {
-                "label": m.label,
-                "value": m.format(section.figures[m.key]),
-                "formula": m.words(section.process),
-            }
+        title = f"{metrics.label(metric)} per day" + (
+            f" (target {units.target(target.target.comparator, target.target.target, unit)})" if target else ""
+        )
+        chart_list.append({"title": title, "svg": mark_safe(svg)})  # noqa: S308 - generated here from numbers
+    return chart_list
+
+
+def _pdf_section(section) -> dict:
+    """One process's part of the PDF: settings, targets, figures with their words, volumes,
+    charts, QA and the appendix of daily components."""
+    labels = [str(d.day.day) for d in section.days]
+    volume_name = kpis.volume_name(section.process.channel)
+    volume = charts.bar_chart(labels, [d.components[volume_name] for d in section.days])
+    components = section.components
+    # Only the counts that apply to the work the process has (KPI channel rules): a back-office
+    # process has no offered calls; a voice process receives back-office items only when work
+    # items were completed in it.
+    channels = section.channels
+    appendix = _appendix_text(
+        [d.day.isoformat() for d in section.days] + ["Month"],
+        [[fmt_count(_component_value(n, d.components[n])) for n, _ in APPENDIX_COLUMNS] for d in section.days]
+        + [[fmt_count(_component_value(n, components[n])) for n, _ in APPENDIX_COLUMNS]],
+    )
+    return {
+        "process": section.process,
+        "settings": section.settings,
+        "targets": [_target_row(t) for t in section.targets],
+        "figures": [
+            {"label": m.label, "value": m.format(section.figures[m.key]), "formula": m.words(section.process)}
             for m in section.metrics
-        ]
-        components = section.components
-        # Only the counts that apply to the work the process has (KPI channel rules): a back-office
-        # process has no offered calls; a voice process receives back-office items only when work
-        # items were completed in it.
-        channels = section.channels
-        volume_rows = [
+        ],
+        "volume_rows": [
             (m.label, units.count(components[m.key]))
             for m in metrics.select(*metrics.COUNTS)
             if m.key in components and m.applies(channels)
-        ]
-        appendix = _appendix_text(
-            [d.day.isoformat() for d in section.days] + ["Month"],
-            [[fmt_count(_component_value(n, d.components[n])) for n, _ in APPENDIX_COLUMNS] for d in section.days]
-            + [[fmt_count(_component_value(n, components[n])) for n, _ in APPENDIX_COLUMNS]],
-        )
-        sections.append(
-            {
-                "process": section.process,
-                "settings": section.settings,
-                "targets": targets,
-                "figures": figures,
-                "volume_rows": volume_rows,
-                "charts": chart_list,
-                "volume_title": (
-                    "Back-office items received per day"
-                    if kpis.volume_name(section.process.channel) == "received"
-                    else "Offered contacts per day (calls, chats, emails)"
-                ),
-                "volume_svg": mark_safe(volume),  # noqa: S308 - generated here from numbers
-                "qa": (
-                    {
-                        "score": units.score(section.figures["qa_score"]),
-                        "count": units.count(components["qa_count"]),
-                    }
-                    if section.qa_available
-                    else None
-                ),
-                "appendix": appendix,
-                "sl_words": formula("service_level", section.process),
-                "is_current": section.month.is_current,
-            }
-        )
-    credits = data.credits
+        ],
+        "charts": _pdf_charts(section),
+        "volume_title": (
+            "Back-office items received per day"
+            if volume_name == "received"
+            else "Offered contacts per day (calls, chats, emails)"
+        ),
+        "volume_svg": mark_safe(volume),  # noqa: S308 - generated here from numbers
+        "qa": (
+            {"score": units.score(section.figures["qa_score"]), "count": units.count(components["qa_count"])}
+            if section.qa_available
+            else None
+        ),
+        "appendix": appendix,
+        "sl_words": formula("service_level", section.process),
+        "is_current": section.month.is_current,
+    }
+
+
+def _pdf_credits(data: ReportData) -> dict:
+    """The service credits as printed: owed, capped, the cap, the amount in the contract's currency."""
+    credits, client = data.credits, data.client
+    currency = _currency(client)
+    return {
+        "owed": units.percent(credits.owed_percent, exact=True),
+        "capped": units.percent(credits.capped_percent, exact=True),
+        "cap": None if client.credit_cap_percent is None else units.percent(client.credit_cap_percent, exact=True),
+        "cap_applied": credits.cap_applied,
+        "amount": money(credits.amount, currency),
+        "fee": money(client.monthly_fee, currency),
+        "currency": currency,
+        "any_owed": credits.owed_percent > 0,
+    }
+
+
+def pdf_context(data: ReportData, *, version_number: int | None = None) -> dict:
+    """Everything the PDF template prints, already formatted (the template only lays it out)."""
+    sections = [_pdf_section(section) for section in data.sections]
     return {
         "data": data,
         "client": data.client,
         "sections": sections,
         "version_number": version_number,
         "appendix_columns": [label for _, label in APPENDIX_COLUMNS],
-        "credits": {
-            "owed": units.percent(credits.owed_percent, exact=True),
-            "capped": units.percent(credits.capped_percent, exact=True),
-            "cap": (
-                None
-                if data.client.credit_cap_percent is None
-                else units.percent(data.client.credit_cap_percent, exact=True)
-            ),
-            "cap_applied": credits.cap_applied,
-            "amount": money(credits.amount, _currency(data.client)),
-            "fee": money(data.client.monthly_fee, _currency(data.client)),
-            "currency": _currency(data.client),
-            "any_owed": credits.owed_percent > 0,
-        },
-        "summary_rows": [
-            {
-                "process": s["process"].code,
-                **t,
-            }
-            for s in sections
-            for t in s["targets"]
-        ],
+        "credits": _pdf_credits(data),
+        "summary_rows": [{"process": s["process"].code, **t} for s in sections for t in s["targets"]],
     }
 
 
