@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -121,7 +121,10 @@ def _grouped_sql(rows, fields, components, order_by) -> tuple[str, list]:
         grouped = rows.values(*fields).annotate(_last=Max("computed_at"), **sums).order_by(*order_by)
         return grouped.query.sql_with_params()
     connection = connections[rows.db]
-    where, params = query.get_compiler(connection=connection).compile(query.where)
+    try:
+        where, params = query.get_compiler(connection=connection).compile(query.where)
+    except FullResultSet:  # no filter at all
+        where, params = "", []
     quote = connection.ops.quote_name
     keys = ", ".join(quote(name) for name in fields)
     sums = ", ".join(f"SUM({quote(name)})" for name in components)
