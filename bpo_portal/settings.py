@@ -66,8 +66,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # The tenancy guard (bpo_portal.middleware.TenancyGuardMiddleware, accounts/tenancy.py) is
-    # not switched on yet: pages still read client data outside a scope (issue 15, item 5).
+    # Right after the user is known: from here on (views, templates, context processors, the
+    # middleware below) client data read without the caller's scope raises (bpo_portal/tenancy.py).
+    "bpo_portal.middleware.TenancyGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before any view or CSRF check reads a parameter: NUL bytes, oversize bodies -> 400 (JSON on
     # /api/, a page with the menu elsewhere, hence after the session, user and messages).

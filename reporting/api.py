@@ -75,9 +75,12 @@ class KpiView(APIView):
             model = _SCOPE_MODELS[scope]
             visible = model.objects.filter(scope_q(model, user))
             if role == CLIENT and scope in ("agent", "team"):
-                visible = model.objects.filter(
-                    **{"processes__client" if scope == "agent" else "agents__processes__client": user.client}
-                ).distinct()
+                # Agents and teams working for their client, which they never open as records.
+                visible = (
+                    model.objects.unscoped("a client user names the agents and teams of their own client's figures")
+                    .filter(**{"processes__client" if scope == "agent" else "agents__processes__client": user.client})
+                    .distinct()
+                )
             found = set(visible.filter(code__in=codes).values_list("code", flat=True))
             if found != set(codes):
                 raise Http404

@@ -6,18 +6,26 @@ The views below are this module's own (pytest.mark.urls), so each case is one li
 a real request through the portal's middleware stack.
 """
 
+from datetime import date
+
 import pytest
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from accounts.scoping import ScopedQuerySet, scope_q
-from bpo_portal.tenancy import TenancyError, cross_tenant, guard_active, tenancy_guard
 from accounts.views import LoginView
+from bpo_portal.services import validated_save
+from bpo_portal.tenancy import TenancyError, cross_tenant, guard_active, tenancy_guard
 from clients.models import Client
 from processes.models import Process
+from reporting.models import DailyKpi
+from tests.conftest import api_as
+from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.urls("tests.test_tenancy_guard")
 
@@ -74,6 +82,15 @@ def empty(request):
     return _codes(Process.objects.none())
 
 
+def of_loaded(request):
+    client = Client.objects.visible_to(request.user).get()
+    return _codes(Process.objects.of(client=client))
+
+
+def of_scoped_queryset(request):
+    return _codes(Process.objects.of(client__in=Client.objects.visible_to(request.user)))
+
+
 def eager_task(request):
     return JsonResponse({"total": _count_processes.apply().get()})
 
@@ -98,6 +115,8 @@ urlpatterns = [
         related,
         prefetched,
         empty,
+        of_loaded,
+        of_scoped_queryset,
         eager_task,
     )
 ]
@@ -110,18 +129,10 @@ def as_client_user(client, alpha, bravo):
     return client
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15, item 5: the guard's middleware is not switched on yet (pages still read client data outside a scope)",
-)
 def test_the_guard_is_installed_for_every_request():
     assert "bpo_portal.middleware.TenancyGuardMiddleware" in settings.MIDDLEWARE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15, item 5: the guard's middleware is not switched on yet (pages still read client data outside a scope)",
-)
 @pytest.mark.parametrize("name", ["bare", "scope_q_widened", "queryset_widened", "scope_q_of_another_model"])
 def test_a_query_on_client_data_without_a_scope_raises_inside_a_request(as_client_user, name):
     with pytest.raises(TenancyError) as raised:
@@ -131,16 +142,12 @@ def test_a_query_on_client_data_without_a_scope_raises_inside_a_request(as_clien
     assert "visible_to(request.user)" in message and "cross_tenant" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15, item 5: the guard's middleware is not switched on yet (pages still read client data outside a scope)",
-)
 def test_an_anonymous_request_is_guarded_too(client, alpha, bravo):
     with pytest.raises(TenancyError):
         client.get(reverse("bare"))
 
 
-@pytest.mark.parametrize("name", ["visible", "by_scope_q", "related", "prefetched"])
+@pytest.mark.parametrize("name", ["visible", "by_scope_q", "related", "prefetched", "of_loaded", "of_scoped_queryset"])
 def test_a_scoped_query_passes_and_shows_only_the_callers_tenant(as_client_user, alpha, name):
     response = as_client_user.get(reverse(name))
     assert response.status_code == 200
@@ -219,3 +226,55 @@ def test_the_guard_ends_with_the_block_and_a_cross_tenant_block_ends_with_its_ow
             Process.objects.count()
         assert guard_active()
     assert not guard_active()
+
+
+def test_of_takes_loaded_objects_or_a_scoped_queryset_never_ids(alpha):
+    with pytest.raises(TypeError):
+        Process.objects.of(client=alpha.client.pk)
+    with pytest.raises(TypeError):
+        Process.objects.of(client__in=[alpha.client.pk])
+    with pytest.raises(TypeError):
+        Process.objects.of(client=Client())  # not saved: not found anywhere
+    with pytest.raises(TypeError):
+        Process.objects.of(client__in=Client.objects.all())  # a queryset that is not scoped itself
+    with tenancy_guard():
+        assert set(Process.objects.of(client__in=[alpha.client])) == {alpha.process, alpha.process2}
+
+
+def test_the_uniqueness_checks_read_across_tenants_and_say_only_taken(alpha, bravo):
+    with tenancy_guard(), pytest.raises(ValidationError) as raised:
+        validated_save(Process(client=alpha.client, code=bravo.process.code, name="Copy"))
+    assert "code" in raised.value.message_dict
+
+
+@pytest.mark.urls("bpo_portal.urls")
+def test_the_agent_dashboard_compares_with_the_team_only_within_the_callers_clients(client, alpha, bravo):
+    """The comparisons are wider than an agent's own rows on purpose (the team, the processes),
+    but a team member's work for another client stays out, even summed."""
+    day = date(2026, 10, 5)
+    moonlighter = AgentFactory(code="A0777", team=alpha.team, processes=[bravo.process])
+    for agent, process, offered in ((alpha.agent, alpha.process, 10), (moonlighter, bravo.process, 1000)):
+        DailyKpi.objects.create(
+            process=process, client=process.client, local_date=day, agent=agent, team=alpha.team,
+            offered=offered, computed_at=timezone.now(),
+        )  # fmt: skip
+    client.force_login(alpha.ops)
+    page = client.get(
+        reverse("dashboards:agent", args=[alpha.agent.code]),
+        {"period": "custom", "start": "2026-10-01", "end": "2026-10-31"},
+    )
+    assert page.status_code == 200
+    team = dict(page.context["compare_rows"])[f"Team {alpha.team.name}"]
+    assert team.components["offered"] == 10
+
+
+@pytest.mark.urls("bpo_portal.urls")
+def test_a_client_user_names_their_own_clients_agents_in_the_kpi_api_and_no_one_elses(alpha, bravo):
+    """Client users never see agents as records; with agent names shared, the KPI API still lets
+    them name their own client's agents (a deliberate wider read), and another client's agent
+    does not exist for them."""
+    alpha.client.show_agent_names = True
+    alpha.client.save()
+    period = "start=2026-10-01&end=2026-10-31"
+    assert api_as(alpha.client_user).get(f"/api/v1/kpis/?agent={alpha.agent.code}&{period}").status_code == 200
+    assert api_as(alpha.client_user).get(f"/api/v1/kpis/?agent={bravo.agent.code}&{period}").status_code == 404

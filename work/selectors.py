@@ -294,4 +294,4 @@ def work_settings_rows(*, user) -> list[dict]:
 
 def work_auto_assign_on(process) -> bool:
     """Whether automatic assignment is switched on for `process`."""
-    return WorkSettings.objects.filter(process=process, auto_assign=True).exists()
+    return WorkSettings.objects.of(process=process).filter(auto_assign=True).exists()

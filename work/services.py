@@ -17,7 +17,7 @@ from accounts.permissions import has_capability
 from accounts.scoping import effective_role
 from agents.models import Agent
 from bpo_portal.services import set_fields
-from bpo_portal.tenancy import cross_tenant
+from bpo_portal.tenancy import UNIQUENESS, cross_tenant
 from processes.imports import ImportFailed, import_records
 from work.models import (
     LOAD_STATUSES,
@@ -72,7 +72,11 @@ def _validate(item: WorkItem) -> None:
     if item.due_at and item.received_at and item.due_at < item.received_at:
         raise ValidationError({"due_at": "The due time cannot be before the item was received."})
     if item.external_id:
-        clash = WorkItem.objects.filter(process_id=item.process_id, external_id=item.external_id).exclude(pk=item.pk)
+        clash = (
+            WorkItem.objects.unscoped(UNIQUENESS)
+            .filter(process_id=item.process_id, external_id=item.external_id)
+            .exclude(pk=item.pk)
+        )
         if clash.exists():
             raise ValidationError({"external_id": "This process already has a work item with this external id."})
 
