@@ -39,20 +39,7 @@ def user_create(
     if actor_role not in (ADMIN, OPS_MANAGER):
         raise ValidationError({"role": "You may not create users."})
 
-    errors: dict[str, list[str]] = {}
-    if role == Role.CLIENT and client is None:
-        errors["client"] = ["A client user must belong to a client."]
-    if role != Role.CLIENT and client is not None:
-        errors["client"] = ["Only users with role client belong to a client."]
-    if agent is not None and role != Role.AGENT:
-        errors["agent"] = ["Only users with role agent can be linked to an agent."]
-    if agent is not None and agent.user_id is not None:
-        errors["agent"] = [f"Agent {agent.code} already has a login ({agent.user.username})."]
-    if clients and role != Role.OPS_MANAGER:
-        errors["clients"] = ["Only operations managers are limited to clients."]
-    if processes and role != Role.QA_ANALYST:
-        errors["processes"] = ["Only QA analysts are assigned processes."]
-
+    errors = _link_errors(role, client=client, agent=agent, clients=clients, processes=processes)
     user = User(
         username=username,
         email=email,
@@ -63,16 +50,7 @@ def user_create(
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        errors["password"] = list(exc.messages)
-    try:
-        with cross_tenant(UNIQUENESS):
-            user.full_clean(exclude=["password"], validate_constraints=False)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
+    _add_field_errors(user, password, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -86,3 +64,36 @@ def user_create(
         agent.user = user
         validated_save(agent)
     return user
+
+
+def _link_errors(role: str, *, client, agent, clients, processes) -> dict[str, list[str]]:
+    """{field: messages} for links the role cannot have (or lacks), in the form's field order."""
+    errors: dict[str, list[str]] = {}
+    if role == Role.CLIENT and client is None:
+        errors["client"] = ["A client user must belong to a client."]
+    if role != Role.CLIENT and client is not None:
+        errors["client"] = ["Only users with role client belong to a client."]
+    if agent is not None and role != Role.AGENT:
+        errors["agent"] = ["Only users with role agent can be linked to an agent."]
+    if agent is not None and agent.user_id is not None:
+        errors["agent"] = [f"Agent {agent.code} already has a login ({agent.user.username})."]
+    if clients and role != Role.OPS_MANAGER:
+        errors["clients"] = ["Only operations managers are limited to clients."]
+    if processes and role != Role.QA_ANALYST:
+        errors["processes"] = ["Only QA analysts are assigned processes."]
+    return errors
+
+
+def _add_field_errors(user: User, password: str, errors: dict[str, list[str]]) -> None:
+    """Add the password's and the user's own field errors (a taken username among them: checked
+    across tenants, usernames are unique portal-wide) to `errors`."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    try:
+        with cross_tenant(UNIQUENESS):
+            user.full_clean(exclude=["password"], validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
