@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.scoping import ScopedQuerySet
 
@@ -59,8 +61,6 @@ class Scorecard(models.Model):
         return f"{self.name} v{self.version}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("quality:scorecard_detail", kwargs={"pk": self.pk})
 
     def criteria(self):
@@ -186,8 +186,6 @@ class Evaluation(models.Model):
         return f"evaluation {self.pk} ({self.score:.2f})"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("quality:evaluation_detail", kwargs={"pk": self.pk})
 
     @classmethod
@@ -295,8 +293,6 @@ class Dispute(models.Model):
         return f"dispute {self.pk} on evaluation {self.evaluation_id} ({self.status})"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("quality:dispute_resolve", kwargs={"pk": self.pk})
 
 
@@ -371,8 +367,6 @@ class CalibrationSession(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("quality:calibration_detail", kwargs={"pk": self.pk})
 
     @property
@@ -457,14 +451,10 @@ class CoachingAction(models.Model):
         return f"{self.topic} ({self.agent_id}, due {self.due_date})"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("quality:coaching_edit", kwargs={"pk": self.pk})
 
     @property
     def is_overdue(self) -> bool:
-        from django.utils import timezone
-
         return self.status == CoachingStatus.OPEN and self.due_date < timezone.localdate()
 
     def clean(self):
