@@ -433,29 +433,8 @@ def dispute_resolve(
     elif decision == "amend":
         if answers is None:
             raise ValidationError({"answers": "Score the interaction again to amend."})
-        criteria, result = _score_answers(old.scorecard, answers)
-        Evaluation.objects.of(pk=old).update(status=EvaluationStatus.SUPERSEDED)
-        new = Evaluation(
-            scorecard=old.scorecard,
-            interaction_id=old.interaction_id,
-            process_id=old.process_id,
-            client_id=old.client_id,
-            agent_id=old.agent_id,
-            local_date=old.local_date,
-            evaluator=actor,
-            score=result.score,
-            fatal_failed=result.fatal_failed,
-            error_free=result.error_free,
-            comment=old.comment,
-            supersedes=old,
-            agent_response=AgentResponse.DISPUTED,
-        )
-        validated_save(new)
-        _write_answers(new, criteria, answers, comments)
-        _event(old, EvaluationEvent.Kind.AMENDED, actor, note=resolution.strip(), score=new.score)
-        _event(new, EvaluationEvent.Kind.AMENDED, actor, note=resolution.strip())
+        new = _amend(old, actor=actor, answers=answers, comments=comments, note=resolution.strip())
         dispute.status, dispute.amended_evaluation = DisputeStatus.AMENDED, new
-        _mark_day(new.process_id, new.local_date)
         result_url, subject = (
             new.get_absolute_url(),
             f"Dispute resolved: score amended {old.score:.1f} → {new.score:.1f}",
@@ -471,6 +450,34 @@ def dispute_resolve(
         url=result_url,
     )
     return dispute
+
+
+def _amend(old: Evaluation, *, actor, answers: dict, comments: dict | None, note: str) -> Evaluation:
+    """Score `old`'s interaction again on the same scorecard version: the new evaluation
+    supersedes `old` (kept, status superseded), both get an AMENDED event, the KPI day is marked."""
+    criteria, result = _score_answers(old.scorecard, answers)
+    Evaluation.objects.of(pk=old).update(status=EvaluationStatus.SUPERSEDED)
+    new = Evaluation(
+        scorecard=old.scorecard,
+        interaction_id=old.interaction_id,
+        process_id=old.process_id,
+        client_id=old.client_id,
+        agent_id=old.agent_id,
+        local_date=old.local_date,
+        evaluator=actor,
+        score=result.score,
+        fatal_failed=result.fatal_failed,
+        error_free=result.error_free,
+        comment=old.comment,
+        supersedes=old,
+        agent_response=AgentResponse.DISPUTED,
+    )
+    validated_save(new)
+    _write_answers(new, criteria, answers, comments)
+    _event(old, EvaluationEvent.Kind.AMENDED, actor, note=note, score=new.score)
+    _event(new, EvaluationEvent.Kind.AMENDED, actor, note=note)
+    _mark_day(new.process_id, new.local_date)
+    return new
 
 
 @transaction.atomic
