@@ -209,16 +209,7 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
         )
         month_start = dash.month_of_period(period) or period.end.replace(day=1)
         month = compliance.process_months([process], month_start)[0]
-        chosen = _parse_day(self.request.GET.get("day"))
-        day = chosen or min(period.end, period.today)
-        intraday = dash.intraday_profile(process, day, user=user)
-        intraday_note = ""
-        if chosen is None and not any(kpis.volume(h["figures"].components) for h in intraday):
-            # Early in the local day nothing has arrived yet: show the day before, and say so.
-            earlier = dash.intraday_profile(process, day - timedelta(days=1), user=user)
-            if any(kpis.volume(h["figures"].components) for h in earlier):
-                intraday_note = f"Nothing has arrived yet on {day:%a %d %b}; showing the day before."
-                day, intraday = day - timedelta(days=1), earlier
+        day, intraday, intraday_note = self.intraday()
         names = self.names_visible(process.client)
         context.update(
             process=process,
@@ -237,49 +228,46 @@ class ProcessDashboardView(DashboardMixin, TemplateView):
             intraday_note=intraday_note,
             names_visible=names,
         )
-        hours = [(h["label"], h["figures"]) for h in context["intraday"]]
-        context["intraday_chart"] = {
-            "labels": [label for label, _ in hours],
-            "yTitle": "interactions",
-            "y2Unit": "%",
-            "y2Max": 100,
-            "datasets": [
-                _dataset(hours, "offered", "#2e86de"),
-                _dataset(hours, "abandoned", "#c0392b"),
-                {
-                    "label": metrics.metric("service_level").caption,
-                    "data": dash.values_of(hours, "service_level"),
-                    "axis": "y2",
-                    "color": "#0b3d91",
-                },
-            ],
-        }
-        if kpis.volume_name(process.channel) == "received":  # back office: no queue figures
-            context["intraday_chart"]["datasets"] = [
-                _dataset(hours, "received", "#2e86de"),
-                _dataset(hours, "handled", "#0b3d91"),
-            ]
-            context["intraday_chart"].pop("y2Unit")
-            context["intraday_chart"].pop("y2Max")
+        context["intraday_chart"] = _intraday_chart(intraday, process.channel)
         if names:
-            teams = dash.rollup(rows, "team_id")
-            agents = dash.rollup(rows.filter(agent__isnull=False), "agent_id")
-            # The teams and agents of the figures shown, named even where the caller may not
-            # open them as records (a client user allowed to see agent names).
-            named = "names of the teams and agents in the figures shown"
-            team_objs = {t.pk: t for t in Team.objects.unscoped(named).filter(pk__in=[k for k in teams if k])}
-            agent_rows = Agent.objects.unscoped(named).filter(pk__in=list(agents)).select_related("team")
-            agent_objs = {a.pk: a for a in agent_rows}
-            context["team_rows"] = sorted(
-                [(team_objs.get(k), v) for k, v in teams.items()],
-                key=lambda tv: (tv[0] is None, tv[0].code if tv[0] else ""),
-            )
-            context["agent_rows"] = sorted(
-                [(agent_objs[k], v) for k, v in agents.items() if k in agent_objs],
-                key=lambda av: -av[1].components["handled"],
-            )
-            context["visible_team_ids"] = set(self.scoped(Team).values_list("pk", flat=True))
-            context["visible_agent_ids"] = set(self.scoped(Agent).values_list("pk", flat=True))
+            context.update(self.people(rows))
+        return context
+
+    def intraday(self):
+        """(day, its hourly profile, a note): the chosen day, or the period's last day up to
+        today; early in the local day, when nothing has arrived yet, the day before, said so."""
+        process, period, user = self.process, self.period, self.request.user
+        chosen = _parse_day(self.request.GET.get("day"))
+        day = chosen or min(period.end, period.today)
+        intraday = dash.intraday_profile(process, day, user=user)
+        if chosen is None and not any(kpis.volume(h["figures"].components) for h in intraday):
+            earlier = dash.intraday_profile(process, day - timedelta(days=1), user=user)
+            if any(kpis.volume(h["figures"].components) for h in earlier):
+                note = f"Nothing has arrived yet on {day:%a %d %b}; showing the day before."
+                return day - timedelta(days=1), earlier, note
+        return day, intraday, ""
+
+    def people(self, rows) -> dict:
+        """The period's figures per team and per agent of the process, busiest agents first."""
+        context = {}
+        teams = dash.rollup(rows, "team_id")
+        agents = dash.rollup(rows.filter(agent__isnull=False), "agent_id")
+        # The teams and agents of the figures shown, named even where the caller may not
+        # open them as records (a client user allowed to see agent names).
+        named = "names of the teams and agents in the figures shown"
+        team_objs = {t.pk: t for t in Team.objects.unscoped(named).filter(pk__in=[k for k in teams if k])}
+        agent_rows = Agent.objects.unscoped(named).filter(pk__in=list(agents)).select_related("team")
+        agent_objs = {a.pk: a for a in agent_rows}
+        context["team_rows"] = sorted(
+            [(team_objs.get(k), v) for k, v in teams.items()],
+            key=lambda tv: (tv[0] is None, tv[0].code if tv[0] else ""),
+        )
+        context["agent_rows"] = sorted(
+            [(agent_objs[k], v) for k, v in agents.items() if k in agent_objs],
+            key=lambda av: -av[1].components["handled"],
+        )
+        context["visible_team_ids"] = set(self.scoped(Team).values_list("pk", flat=True))
+        context["visible_agent_ids"] = set(self.scoped(Agent).values_list("pk", flat=True))
         return context
 
     def base_query(self):
@@ -303,6 +291,24 @@ def _process_charts(series, month, channel: str = "voice") -> list:
         spec = dash.rate_chart(series, metric, title, target=targets.get(metric))
         charts.append((f"p-{metric}", f"{title} per day" + (" against target" if metric in targets else ""), spec))
     return charts
+
+
+def _intraday_chart(intraday, channel: str) -> dict:
+    """The intraday profile chart: offered, abandoned and the service level per hour for queue
+    work; received and handled for back-office work (no queue figures)."""
+    hours = [(h["label"], h["figures"]) for h in intraday]
+    labels = [label for label, _ in hours]
+    if kpis.volume_name(channel) == "received":
+        datasets = [_dataset(hours, "received", "#2e86de"), _dataset(hours, "handled", "#0b3d91")]
+        return {"labels": labels, "yTitle": "interactions", "datasets": datasets}
+    service_level = {
+        "label": metrics.metric("service_level").caption,
+        "data": dash.values_of(hours, "service_level"),
+        "axis": "y2",
+        "color": "#0b3d91",
+    }
+    datasets = [_dataset(hours, "offered", "#2e86de"), _dataset(hours, "abandoned", "#c0392b"), service_level]
+    return {"labels": labels, "yTitle": "interactions", "y2Unit": "%", "y2Max": 100, "datasets": datasets}
 
 
 def _dataset(hours, name: str, color: str) -> dict:
