@@ -56,7 +56,7 @@ class LimitsHandler(AxesDatabaseHandler):
 
     def reset_user_attempts(self, request, credentials=None) -> int:
         """On a successful sign-in: forget this username's failures from this address only."""
-        from axes.models import AccessAttempt
+        from axes.models import AccessAttempt  # noqa: PLC0415 - axes' models load after the settings that name this module
 
         username = get_client_username(request, credentials)
         count, _ = AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address).delete()

@@ -4,6 +4,7 @@ from django.db import transaction
 from accounts.scoping import AGENT, TEAM_LEADER
 from agents.models import Agent, Team
 from bpo_portal.services import set_fields, validated_save
+from processes.models import Process
 
 TEAM_FIELDS = {"code", "name", "leader"}
 AGENT_FIELDS = {"code", "name", "team", "role", "user", "active"}
@@ -84,8 +85,6 @@ def agent_update(*, actor, agent: Agent, processes=None, **fields) -> Agent:
     """
     set_fields(agent, fields, allowed=AGENT_FIELDS)
     if processes is not None:
-        from processes.models import Process
-
         hidden = agent.processes.exclude(pk__in=Process.objects.visible_to(actor).values("pk"))
         hidden = list(hidden)
         processes = list(processes) + hidden

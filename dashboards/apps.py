@@ -6,6 +6,6 @@ class DashboardsConfig(AppConfig):
 
     def ready(self):
         # The role home sections this app contributes (accounts renders them; see accounts.registry).
-        from dashboards import home_sections
+        from dashboards import home_sections  # noqa: PLC0415 - in ready(), once the app registry is loaded
 
         home_sections.register()

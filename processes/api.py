@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from accounts.scoping import scope_q
 from bpo_portal.api import ModelSerializer, ScopedSlugRelatedField, ScopedViewSet
 from bpo_portal.tasks import broker_note, enqueue_failures
+from bpo_portal.timezones import validate_timezone
 from clients.models import Client
 from processes.imports import COLUMNS, ImportFailed, import_records
 from processes.models import Interaction, Process, SLATarget
@@ -33,8 +34,6 @@ class ProcessSerializer(ModelSerializer):
         fields = ["code", "client", *Process.EDITABLE_FIELDS[1:], "sla_targets"]
 
     def validate_timezone(self, value):
-        from bpo_portal.timezones import validate_timezone
-
         if value:
             validate_timezone(value)
         return value

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from accounts.scoping import ScopedQuerySet
 from bpo_portal.codes import CodedModelMixin, code_field, unique_code_ci
@@ -110,8 +111,6 @@ class Process(CodedModelMixin, models.Model):
         return f"{self.code} — {self.name}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("processes:detail", kwargs={"code": self.code})
 
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.scoping import scope_q
 from bpo_portal.api import ModelSerializer, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField, ScopedViewSet
 from processes.models import Interaction, Process
 from quality import services
@@ -148,7 +149,6 @@ class EvaluationSerializer(ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        from accounts.scoping import scope_q
 
         request = self.context.get("request")
         user = request.user if request else None

@@ -18,10 +18,12 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from accounts.permissions import has_capability
 from accounts.scoping import scope_q
 from bpo_portal.services import validated_save
 from processes import ledger
+from processes.models import Comparator, Metric, SLATarget
 from quality import scoring
 from quality.models import (
     AgentResponse,
@@ -264,7 +266,6 @@ def needs_team_leader(evaluation) -> str | None:
     """Why an evaluation concerns the agent's team leader (a fatal error, or a score below the
     process's quality-score target), or None: a routine evaluation is for the agent alone, who
     acknowledges or disputes it; the team leader sees it on the team pages."""
-    from processes.models import Comparator, Metric, SLATarget
 
     if evaluation.fatal_failed:
         return "a fatal criterion failed"
@@ -370,7 +371,6 @@ def evaluation_acknowledge(*, actor, evaluation: Evaluation) -> Evaluation:
 def reviewers_for(evaluation: Evaluation):
     """Who may resolve a dispute of `evaluation`: QA analysts assigned to its process, other than
     the original evaluator (administrators and operations managers may too)."""
-    from accounts.models import Role
 
     return evaluation.process.qa_analysts.filter(role=Role.QA_ANALYST, is_active=True).exclude(
         pk=evaluation.evaluator_id

@@ -24,6 +24,7 @@ from processes.ledger import refresh_repeat_flags
 from processes.models import Interaction, KpiMark, Process
 from quality.components import qa_component_sql
 from reporting.kpis import component_sql
+from reporting.models import DailyKpi
 
 log = logging.getLogger(__name__)
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, process id)
@@ -239,8 +240,6 @@ def recompute_range(
         bounds = Interaction.objects.filter(process=process).aggregate(first=Min("local_date"), last=Max("local_date"))
         if bounds["first"] is None:
             with transaction.atomic():
-                from reporting.models import DailyKpi
-
                 DailyKpi.objects.filter(process=process).delete()
             return 0
         start = start or bounds["first"]

@@ -276,7 +276,7 @@ class _PostgresCsv:
         )
 
     def _copy(self, sql: str, chunks: Iterator, line_of: Callable[[int], int]) -> None:
-        import psycopg2
+        import psycopg2  # noqa: PLC0415 - only the PostgreSQL path needs the driver
 
         try:
             self.cursor.cursor.copy_expert(sql, CopyStream(chunks), size=_BLOCK)

@@ -12,6 +12,7 @@ from accounts.scoping import CLIENT, effective_role, scope_q
 from processes.models import Channel, Process
 from quality import figures
 from quality.models import (
+    Answer,
     Criterion,
     Evaluation,
     EvaluationStatus,
@@ -113,7 +114,6 @@ class CriterionRate:
 def criterion_failure_rates(*, user, process, start=None, end=None) -> list[CriterionRate]:
     """Per criterion of the process's scorecards (all versions scored in the range): how often
     it was applicable and failed (lost points) in current evaluations; most failed first."""
-    from quality.models import Answer
 
     evaluations = dated_between(_aggregate_base(user).filter(process=process), start, end)
     rows = (
