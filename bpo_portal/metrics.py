@@ -55,6 +55,7 @@ class Metric:
     channels: tuple[str, ...]  # the channels it applies to
     formula: str = ""  # in words; {threshold}, {short_abandon}, {fcr_days}, {tat_hours} take the process's settings
     tile: str = ""  # a tile's caption or a chart's legend, when it is not the short label
+    target: str = ""  # the choice an SLA target on it is set by (forms, admin); "" = no target on it
 
     @property
     def name(self) -> str:
@@ -114,7 +115,13 @@ REGISTRY = [
     Metric("abandoned", "Abandoned", "Abandoned", COUNT, QUEUE_CHANNELS),
     Metric("short_abandoned", "Short abandons (left out of every figure)", "Short abandons", COUNT, QUEUE_CHANNELS),
     Metric(
-        "asa", "Average speed of answer", "ASA", DURATION, QUEUE_CHANNELS, "total wait of answered contacts ÷ answered"
+        "asa",
+        "Average speed of answer",
+        "ASA",
+        DURATION,
+        QUEUE_CHANNELS,
+        "total wait of answered contacts ÷ answered",
+        target="Average speed of answer (s)",
     ),
     Metric(
         "abandon_rate",
@@ -124,8 +131,11 @@ REGISTRY = [
         QUEUE_CHANNELS,
         "abandoned ÷ (answered + abandoned)",
         tile="Abandon rate",
+        target="Abandon rate (%)",
     ),
-    Metric("service_level", "Service level", "Service level", PERCENT, QUEUE_CHANNELS),  # words: SL_FORMULAS
+    Metric(
+        "service_level", "Service level", "Service level", PERCENT, QUEUE_CHANNELS, target="Service level (%)"
+    ),  # words: SL_FORMULAS
     # Back-office items.
     Metric("received", "Received (back-office items)", "Received", COUNT, BACKOFFICE_CHANNELS),
     # Asynchronous work (email, back office).
@@ -137,6 +147,7 @@ REGISTRY = [
         TAT_CHANNELS,
         "email and back-office items completed within {tat_hours} ÷ items completed",
         tile="TAT compliance",
+        target="Turnaround compliance (%)",
     ),
     # Every channel.
     Metric("handled", "Handled (incl. outbound)", "Handled", COUNT, EVERY_CHANNEL),
@@ -147,6 +158,7 @@ REGISTRY = [
         DURATION,
         EVERY_CHANNEL,
         "total talk, hold and wrap-up time ÷ handled (incl. outbound)",
+        target="Average handle time (s)",
     ),
     Metric(
         "fcr",
@@ -155,10 +167,25 @@ REGISTRY = [
         PERCENT,
         EVERY_CHANNEL,
         "contacts with no repeat contact by the same customer within {fcr_days} ÷ handled contacts with a customer",
+        target="First contact resolution (%)",
     ),
-    Metric("csat", "CSAT (top-2-box)", "CSAT", PERCENT, EVERY_CHANNEL, "survey answers of 4 or 5 ÷ survey answers"),
     Metric(
-        "csat_mean", "CSAT mean (1–5)", "CSAT mean", MEAN, EVERY_CHANNEL, "sum of survey answers (1–5) ÷ survey answers"
+        "csat",
+        "CSAT (top-2-box)",
+        "CSAT",
+        PERCENT,
+        EVERY_CHANNEL,
+        "survey answers of 4 or 5 ÷ survey answers",
+        target="CSAT top-2-box (%)",
+    ),
+    Metric(
+        "csat_mean",
+        "CSAT mean (1–5)",
+        "CSAT mean",
+        MEAN,
+        EVERY_CHANNEL,
+        "sum of survey answers (1–5) ÷ survey answers",
+        target="CSAT mean (1-5)",
     ),
     Metric(
         "qa_score",
@@ -168,6 +195,7 @@ REGISTRY = [
         EVERY_CHANNEL,
         "sum of evaluation scores ÷ evaluations (a failed critical criterion scores 0)",
         tile="QA score",
+        target="Quality score (0-100)",
     ),
 ]
 METRICS = {m.key: m for m in REGISTRY}
@@ -188,6 +216,20 @@ READING_ORDER = (
     "qa_score",
     "tat_compliance",
 )
+# The metrics an SLA target can be set on (KPIS.md), in the order forms offer them.
+SLA_METRICS = (
+    "service_level",
+    "abandon_rate",
+    "aht",
+    "asa",
+    "fcr",
+    "csat",
+    "csat_mean",
+    "qa_score",
+    "tat_compliance",
+)
+if set(SLA_METRICS) != {m.key for m in REGISTRY if m.target}:
+    raise ImproperlyConfigured("SLA_METRICS must list every metric with a target label once")
 if set(COUNTS) != {m.key for m in REGISTRY if m.is_count} or sorted(READING_ORDER) != sorted(FIGURE_KEYS):
     raise ImproperlyConfigured("COUNTS and READING_ORDER must list every count and figure of the registry once")
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from accounts.scoping import ScopedQuerySet
+from bpo_portal import metrics, units
 from bpo_portal.codes import CodedModelMixin, code_field, unique_code_ci
 from bpo_portal.timezones import validate_timezone
 
@@ -114,27 +115,12 @@ class Process(CodedModelMixin, models.Model):
         return reverse("processes:detail", kwargs={"code": self.code})
 
 
-class Metric(models.TextChoices):
-    """KPIs an SLA target can be set on (KPIS.md), with their units."""
+# KPIs an SLA target can be set on (KPIS.md), with their units: the registry's target choices.
+Metric = models.TextChoices("Metric", [(key.upper(), (key, metrics.metric(key).target)) for key in metrics.SLA_METRICS])
 
-    SERVICE_LEVEL = "service_level", "Service level (%)"
-    ABANDON_RATE = "abandon_rate", "Abandon rate (%)"
-    AHT = "aht", "Average handle time (s)"
-    ASA = "asa", "Average speed of answer (s)"
-    FCR = "fcr", "First contact resolution (%)"
-    CSAT = "csat", "CSAT top-2-box (%)"
-    CSAT_MEAN = "csat_mean", "CSAT mean (1-5)"
-    QA_SCORE = "qa_score", "Quality score (0-100)"
-    TAT_COMPLIANCE = "tat_compliance", "Turnaround compliance (%)"
-
-
+# Targets on these are 0..100 (percentages and the 0-100 quality score).
 PERCENT_METRICS = {
-    Metric.SERVICE_LEVEL,
-    Metric.ABANDON_RATE,
-    Metric.FCR,
-    Metric.CSAT,
-    Metric.QA_SCORE,
-    Metric.TAT_COMPLIANCE,
+    Metric(key) for key in metrics.SLA_METRICS if metrics.metric(key).unit in (units.PERCENT, units.SCORE)
 }
 
 
