@@ -1,4 +1,3 @@
-
 from accounts.permissions import has_capability
 from accounts.scoping import CLIENT, effective_role
 from bpo_portal.api import ModelSerializer, ScopedViewSet

@@ -21,10 +21,11 @@ from django.utils.safestring import mark_safe
 from accounts.scoping import scope_q
 from bpo_portal import metrics, units
 from processes import predicates
-from processes.models import Interaction
+from processes.models import Interaction, SLATarget
 from reporting import kpis, periods
 from reporting.models import DailyKpi
 from reporting.selectors import kpi_queryset, kpi_sums
+from reporting.templatetags.kpi_format import kpi, state_class
 from sla import compliance
 
 # The figures a dashboard grid shows, in order (labels, units and channels: bpo_portal.metrics).
@@ -113,7 +114,6 @@ class Cell:
     def display(self) -> dict:
         """Everything the grid prints for this cell, formatted once (a 300-process grid would
         otherwise do thousands of template lookups)."""
-        from reporting.templatetags.kpi_format import kpi, state_class
 
         status = self.status
         title = ""
@@ -243,7 +243,6 @@ def process_grid(user, processes, period, *, overdue: dict | None = None) -> lis
             if own.start <= day <= own.end:
                 figures[process_id].add(figs)
     targets = defaultdict(dict)
-    from processes.models import SLATarget
 
     for target in SLATarget.objects.of(process__in=[p for p in processes if p.pk not in months]):
         targets[target.process_id][target.metric] = target

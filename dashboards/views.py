@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import reverse
 from django.views.generic import TemplateView
 
@@ -23,15 +25,14 @@ from dashboards import selectors as dash
 from dashboards.filters import PRESETS, Period, period_from, querystring, resolve
 from processes.models import Interaction, Process
 from reporting import kpis
+from reporting.models import DailyKpi
 from sla import compliance
+from sla.reports.selectors import reports_for_client
+from work.selectors import work_overdue_counts_by_process
 
 
 def _overdue_by_process(user) -> dict | None:
-    """Overdue work items per process code, when the work-item module is installed."""
-    try:
-        from work.selectors import work_overdue_counts_by_process
-    except ImportError:
-        return None
+    """Overdue work items per process code."""
     return {code: entry["overdue"] for code, entry in work_overdue_counts_by_process(user).items()}
 
 
@@ -410,21 +411,7 @@ class TeamDashboardView(DashboardMixin, TemplateView):
         today_rows = dash.kpi_rows_in(user, dash.today_of(self.period), self.processes, **filters)
         team_total = dash.rollup(period_rows)[None]
         team_today = dash.rollup(today_rows)[None]
-        by_agent = dash.rollup(period_rows, "agent_id")
-        by_agent_today = dash.rollup(today_rows, "agent_id")
-        agents = self.scoped(Agent).filter(team=team).order_by("code")
-        agent_rows = []
-        for agent in agents:
-            figs = by_agent.get(agent.pk, dash.Figures())
-            agent_rows.append(
-                {
-                    "agent": agent,
-                    "period": figs,
-                    "today": by_agent_today.get(agent.pk, dash.Figures()),
-                    "flags": dash.outliers(figs, team_total),
-                }
-            )
-        agent_rows.sort(key=lambda r: (-len(r["flags"]), r["agent"].code))
+        agent_rows = self.agent_rows(period_rows, today_rows, team_total)
         trend_start, trend_end = self.trend_range()
         series = dash.daily_series(
             dash.kpi_rows(user, start=trend_start, end=trend_end, **filters), trend_start, trend_end
@@ -443,16 +430,7 @@ class TeamDashboardView(DashboardMixin, TemplateView):
             outlier_labels={key: rule[4] for key, rule in dash.OUTLIER_RULES.items()},
             team_tiles=PEOPLE_TILES,
             filter_fields=["process"],
-            process_select={
-                "name": "process",
-                "label": "Process",
-                "all": "All the team's processes",
-                "options": [
-                    (p.code, f"{p.code} — {p.name}")
-                    for p in self.scoped(Process).filter(agents__team=team).distinct().order_by("code")
-                ],
-                "current": process_code,
-            },
+            process_select=self.process_select(process_code),
             drill_link=_interactions_url(
                 period.exact_query(), team=team.code, process=process.code if process else None
             )
@@ -461,6 +439,36 @@ class TeamDashboardView(DashboardMixin, TemplateView):
             charts=_daily_charts("t", series, ("aht", "fcr", "csat"), prefix="Team "),
         )
         return context
+
+    def agent_rows(self, period_rows, today_rows, team_total) -> list[dict]:
+        """One row per agent of the team: the period's and today's figures and the outlier flags
+        against the team's total; the most flagged first."""
+        by_agent = dash.rollup(period_rows, "agent_id")
+        by_agent_today = dash.rollup(today_rows, "agent_id")
+        rows = []
+        for agent in self.scoped(Agent).filter(team=self.team).order_by("code"):
+            figs = by_agent.get(agent.pk, dash.Figures())
+            rows.append(
+                {
+                    "agent": agent,
+                    "period": figs,
+                    "today": by_agent_today.get(agent.pk, dash.Figures()),
+                    "flags": dash.outliers(figs, team_total),
+                }
+            )
+        rows.sort(key=lambda r: (-len(r["flags"]), r["agent"].code))
+        return rows
+
+    def process_select(self, current: str) -> dict:
+        """The process filter: the processes the team's agents are staffed on."""
+        processes = self.scoped(Process).filter(agents__team=self.team).distinct().order_by("code")
+        return {
+            "name": "process",
+            "label": "Process",
+            "all": "All the team's processes",
+            "options": [(p.code, f"{p.code} — {p.name}") for p in processes],
+            "current": current,
+        }
 
     def base_query(self):
         query = self.period.query()
@@ -489,7 +497,6 @@ class AgentDashboardView(DashboardMixin, TemplateView):
         # Comparisons read all rows of the agent's team and processes, whoever may see them
         # one by one: they are aggregates of the agent's own context, of the clients the caller
         # may see (a team's work for another client is not theirs to read, even summed).
-        from reporting.models import DailyKpi
 
         processes = self.processes
         clients = Client.objects.visible_to(user).values("pk")
@@ -745,8 +752,6 @@ class PortalView(DashboardMixin, TemplateView):
 
 def _reports_panel():
     """The reports list partial, once the report module provides one."""
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
 
     try:
         get_template("sla/_portal_reports.html")
@@ -756,9 +761,5 @@ def _reports_panel():
 
 
 def _reports_for(user, client):
-    """The client's monthly reports, when the report module provides them."""
-    try:
-        from sla.reports import reports_for_client
-    except ImportError:
-        return None
+    """The client's monthly reports with a downloadable version."""
     return reports_for_client(user=user, client=client)

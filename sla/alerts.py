@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.scoping import OPS_MANAGER
 from bpo_portal import metrics, units
 from processes.models import Process
@@ -31,7 +32,6 @@ GRACE_DAYS = 3
 
 def ops_managers_for(client):
     """Operations managers assigned to the client, and those assigned to no client (who see all)."""
-    from accounts.models import User
 
     return (
         User.objects.filter(role=OPS_MANAGER, is_active=True)

@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db.models import FloatField
 from django.utils import timezone
 
-from processes.models import Comparator, Metric
+from processes.models import Comparator, Metric, SLATarget
 from reporting import kpis
 from reporting.models import DailyKpi
 from reporting.periods import month_bounds
@@ -227,7 +227,6 @@ def process_months(processes, month: date, *, now: datetime | None = None) -> li
             history[pid][day] = {"offered": arrived}
 
     targets = defaultdict(list)
-    from processes.models import SLATarget
 
     for target in SLATarget.objects.of(process__in=processes).order_by("metric"):
         targets[target.process_id].append(target)

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView, View
 from bpo_portal import units
 from bpo_portal.pages import ScopedMixin
 from clients.models import Client
+from processes.models import Process
 from reporting import periods
 from sla import compliance
 from sla.models import Report, ReportEmailPreference
@@ -104,7 +105,6 @@ class ReportDetailView(ScopedMixin, TemplateView):
             raise Http404 from None
         start, end = periods.month_bounds(report.month)
         rows = []
-        from processes.models import Process
 
         processes = Process.objects.visible_to(user).filter(client=report.client).order_by("code")
         for pm in compliance.process_months(processes, report.month):

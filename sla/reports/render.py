@@ -130,7 +130,7 @@ class _Style:
 
     @classmethod
     def make(cls) -> _Style:
-        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415 - a heavy library, loaded only when a report is written
 
         return cls(
             bold=Font(bold=True),
@@ -158,7 +158,7 @@ class _Style:
 def write_xlsx(data: ReportData, path: Path) -> None:
     """A summary sheet (targets, statuses, credits, traceability) and one sheet per process
     (settings, targets, monthly figures, and the daily components and figures)."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # noqa: PLC0415 - a heavy library, loaded only when a report is written
 
     style = _Style.make()
     wb = Workbook()
@@ -177,7 +177,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
 def _summary_info(ws, data: ReportData, style: _Style) -> int:
     """The title and the facts of the report (period, versions, counts, credits); returns the
     row below them."""
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # noqa: PLC0415 - a heavy library, loaded only when a report is written
 
     currency = _currency(data.client)
     # Text cells are strings, never formulas (bpo_portal.exports): a client name "=HYPERLINK(…)"
@@ -251,7 +251,7 @@ def _summary_targets(ws, data: ReportData, style: _Style, row: int) -> None:
 
 def _process_settings(sheet, section, style: _Style) -> int:
     """A process sheet's title and the settings its figures follow; returns the next row."""
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # noqa: PLC0415 - a heavy library, loaded only when a report is written
 
     exports.xlsx_text(sheet["A1"], f"{section.process.code} — {section.process.name}")
     sheet["A1"].font = Font(bold=True, size=13)
@@ -296,7 +296,7 @@ def _component_cell(cell, name: str):
 def _process_days(sheet, section, style: _Style, r: int) -> None:
     """The daily components and figures of a process, then the month's sums (the appendix:
     each monthly figure recomputes from these columns), with a filter and frozen headers."""
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415 - a heavy library, loaded only when a report is written
 
     figure_names = [m.key for m in section.metrics]
     r += 2
@@ -490,7 +490,7 @@ def _appendix_text(days: list[str], rows: list[list[str]]) -> str:
 
 
 def write_pdf(data: ReportData, path: Path, *, version_number: int | None = None) -> None:
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - a heavy library, loaded only when a report is written
 
     # WeasyPrint logs every layout step at INFO; keep the worker log about our work.
     logging.getLogger("weasyprint").setLevel(logging.WARNING)

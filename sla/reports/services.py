@@ -17,7 +17,11 @@ from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.scoping import CLIENT
+from bpo_portal.tasks import enqueue_safely
+from clients.models import Client
+from reporting.models import DailyKpi
 from sla.models import Report, ReportDownload, ReportEmailPreference, ReportStatus, ReportVersion
 from sla.reports import render
 from sla.reports.data import report_data_build
@@ -56,63 +60,79 @@ def report_generate(
         status=ReportStatus.RUNNING, attempts=F("attempts") + 1, updated_at=timezone.now()
     )
     folder = reports_root() / client.code / f"{month:%Y-%m}"
-    work = folder / f".tmp-{uuid.uuid4().hex}"
-    final: Path | None = None
+    files = _Files(folder, f"{client.code}-{month:%Y-%m}-sla-report")
     started = time.perf_counter()
     try:
         data = report_data_build(client=client, month=month, now=now)
-        work.mkdir(parents=True)
-        base = f"{client.code}-{month:%Y-%m}-sla-report"
+        files.work.mkdir(parents=True)
         with transaction.atomic():
             number = (ReportVersion.objects.filter(report=report).aggregate(n=Max("number"))["n"] or 0) + 1
-        render.write_csv(data, work / f"{base}.csv")
-        render.write_xlsx(data, work / f"{base}.xlsx")
-        render.write_pdf(data, work / f"{base}.pdf", version_number=number)
+        render.write_csv(data, files.work / f"{files.base}.csv")
+        render.write_xlsx(data, files.work / f"{files.base}.xlsx")
+        render.write_pdf(data, files.work / f"{files.base}.pdf", version_number=number)
         with transaction.atomic():
             report = Report.objects.select_for_update().get(pk=report.pk)
             # Another run may have finished meanwhile: numbers stay unique and increasing.
             number = max(number, (report.versions.aggregate(n=Max("number"))["n"] or 0) + 1)
-            final = folder / f"v{number}-{uuid.uuid4().hex[:8]}"
-            work.rename(final)
-            relative = final.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
-            version = ReportVersion.objects.create(
-                report=report,
-                number=number,
-                created_at=timezone.now(),
-                created_by=actor,
-                trigger=trigger,
-                kpi_definition_version=data.kpi_definition_version,
-                figures_computed_at=data.figures_computed_at,
-                duration_ms=round((time.perf_counter() - started) * 1000),
-                pdf=f"{relative}/{base}.pdf",
-                xlsx=f"{relative}/{base}.xlsx",
-                csv=f"{relative}/{base}.csv",
-                pdf_size=(final / f"{base}.pdf").stat().st_size,
-                xlsx_size=(final / f"{base}.xlsx").stat().st_size,
-                csv_size=(final / f"{base}.csv").stat().st_size,
-                summary=data.summary(),
-                snapshot=snapshot_of_data(data),
-            )
-            report.current = version
-            report.status = ReportStatus.READY
-            report.error = ""
-            if actor is not None:
-                report.requested_by = actor
-            report.save()
+            version = _publish(report, files, number, data, actor=actor, trigger=trigger, started=started)
             if notify:
                 transaction.on_commit(lambda: _notify_quietly(report.pk))
     except Exception as exc:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(files.work, ignore_errors=True)
         if (
-            final is not None
-            and not ReportVersion.objects.filter(report_id=report.pk, pdf__startswith=_rel(final)).exists()
+            files.final is not None
+            and not ReportVersion.objects.filter(report_id=report.pk, pdf__startswith=_rel(files.final)).exists()
         ):
-            shutil.rmtree(final, ignore_errors=True)
+            shutil.rmtree(files.final, ignore_errors=True)
         Report.objects.filter(pk=report.pk).update(
             status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], updated_at=timezone.now()
         )
         log.exception("Report %s %s failed", client.code, f"{month:%Y-%m}")
         raise
+    return version
+
+
+class _Files:
+    """Where a run writes: a private temporary folder, renamed to its version's folder (`final`,
+    set as soon as the rename happened, so a failure after it knows what to remove)."""
+
+    def __init__(self, folder: Path, base: str):
+        self.folder, self.base = folder, base
+        self.work = folder / f".tmp-{uuid.uuid4().hex}"
+        self.final: Path | None = None
+
+
+def _publish(report: Report, files: _Files, number: int, data, *, actor, trigger: str, started: float):
+    """Inside the locking transaction: move the complete files into place as version `number`,
+    record it and make it the report's current version."""
+    files.final = files.folder / f"v{number}-{uuid.uuid4().hex[:8]}"
+    files.work.rename(files.final)
+    relative = files.final.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
+    base = files.base
+    version = ReportVersion.objects.create(
+        report=report,
+        number=number,
+        created_at=timezone.now(),
+        created_by=actor,
+        trigger=trigger,
+        kpi_definition_version=data.kpi_definition_version,
+        figures_computed_at=data.figures_computed_at,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+        pdf=f"{relative}/{base}.pdf",
+        xlsx=f"{relative}/{base}.xlsx",
+        csv=f"{relative}/{base}.csv",
+        pdf_size=(files.final / f"{base}.pdf").stat().st_size,
+        xlsx_size=(files.final / f"{base}.xlsx").stat().st_size,
+        csv_size=(files.final / f"{base}.csv").stat().st_size,
+        summary=data.summary(),
+        snapshot=snapshot_of_data(data),
+    )
+    report.current = version
+    report.status = ReportStatus.READY
+    report.error = ""
+    if actor is not None:
+        report.requested_by = actor
+    report.save()
     return version
 
 
@@ -130,8 +150,7 @@ def _notify_quietly(report_id: int) -> None:
 def report_request(*, client, month: date, actor=None, trigger: str = "manual") -> Report:
     """Queue a (re)generation: the report shows "queued" until a worker picks it up; the task
     runs after this transaction commits. The current version stays served meanwhile."""
-    from bpo_portal.tasks import enqueue_safely
-    from sla.tasks import generate_report
+    from sla.tasks import generate_report  # noqa: PLC0415 - sla.tasks imports this module
 
     report = _report_row(client=client, month=month)
     Report.objects.of(client=client).filter(pk=report.pk).update(
@@ -163,7 +182,6 @@ def report_email_preference_set(*, user, enabled: bool) -> ReportEmailPreference
 def report_notify_ready(*, report_id: int) -> int:
     """Email the client's users (with an address, who have not turned it off) that a new version
     of a report is ready. Returns the number of emails sent."""
-    from accounts.models import User
 
     report = Report.objects.select_related("client", "current").get(pk=report_id)
     if report.current is None:
@@ -195,7 +213,6 @@ def report_notify_ready(*, report_id: int) -> int:
 def reports_generate_month(*, month: date, clients=None, actor=None, trigger: str = "command", notify: bool = True):
     """Generate `month` for each client (all active by default), one after the other; returns
     [(client, version or exception)] so a failure of one does not stop the others."""
-    from clients.models import Client
 
     clients = list(clients if clients is not None else Client.objects.filter(active=True).order_by("code"))
     results = []
@@ -212,8 +229,6 @@ def reports_generate_month(*, month: date, clients=None, actor=None, trigger: st
 def reports_demo_last_month() -> list[str]:
     """Demo seeding: last month's report of every active client, when it has none yet and the
     demo has figures for that month (a short history may not reach back to it)."""
-    from clients.models import Client
-    from reporting.models import DailyKpi
 
     month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
     month_end = timezone.localdate().replace(day=1) - timedelta(days=1)
