@@ -299,19 +299,7 @@ def evaluation_create(
     if scorecard.process_id != interaction.process_id or not scorecard.is_current:
         raise ValidationError({"scorecard": "Use the current scorecard of the interaction's process."})
     criteria, result = _score_answers(scorecard, answers)
-    evaluation = Evaluation(
-        scorecard=scorecard,
-        interaction=interaction,
-        process_id=interaction.process_id,
-        client_id=interaction.client_id,
-        agent_id=interaction.agent_id,
-        local_date=interaction.local_date,
-        evaluator=actor,
-        score=result.score,
-        fatal_failed=result.fatal_failed,
-        error_free=result.error_free,
-        comment=comment,
-    )
+    evaluation = _scored(scorecard, interaction, result, actor=actor, comment=comment, interaction=interaction)
     try:
         with transaction.atomic():
             validated_save(evaluation)
@@ -452,23 +440,37 @@ def dispute_resolve(
     return dispute
 
 
+def _scored(scorecard, keys, result, *, actor, comment: str, **fields) -> Evaluation:
+    """An unsaved evaluation on `scorecard` by `actor` with `result`'s score, grouped like the
+    evaluated interaction (`keys`: the interaction, or the evaluation it supersedes, gives the
+    process, client, agent and local day the KPI engine groups it by)."""
+    return Evaluation(
+        scorecard=scorecard,
+        process_id=keys.process_id,
+        client_id=keys.client_id,
+        agent_id=keys.agent_id,
+        local_date=keys.local_date,
+        evaluator=actor,
+        score=result.score,
+        fatal_failed=result.fatal_failed,
+        error_free=result.error_free,
+        comment=comment,
+        **fields,
+    )
+
+
 def _amend(old: Evaluation, *, actor, answers: dict, comments: dict | None, note: str) -> Evaluation:
     """Score `old`'s interaction again on the same scorecard version: the new evaluation
     supersedes `old` (kept, status superseded), both get an AMENDED event, the KPI day is marked."""
     criteria, result = _score_answers(old.scorecard, answers)
     Evaluation.objects.of(pk=old).update(status=EvaluationStatus.SUPERSEDED)
-    new = Evaluation(
-        scorecard=old.scorecard,
-        interaction_id=old.interaction_id,
-        process_id=old.process_id,
-        client_id=old.client_id,
-        agent_id=old.agent_id,
-        local_date=old.local_date,
-        evaluator=actor,
-        score=result.score,
-        fatal_failed=result.fatal_failed,
-        error_free=result.error_free,
+    new = _scored(
+        old.scorecard,
+        old,
+        result,
+        actor=actor,
         comment=old.comment,
+        interaction_id=old.interaction_id,
         supersedes=old,
         agent_response=AgentResponse.DISPUTED,
     )

@@ -80,3 +80,21 @@ def row(
         "csat": csat,
         "disposition": disposition,
     }
+
+
+def good_row(external_id="e1", **overrides) -> dict:
+    """A valid answered ALPHA-VOICE call by agent A0001 of customer C1 (CSAT 5) on 1 October 2026,
+    with `overrides` applied: the import tests' starting row."""
+    data = row(
+        external_id,
+        "2026-10-01T09:00:00+05:30",
+        process="ALPHA-VOICE",
+        agent="A0001",
+        answered_at="2026-10-01T09:00:10+05:30",
+        ended_at="2026-10-01T09:05:00+05:30",
+        talk=200,
+        customer="C1",
+        csat=5,
+    )
+    data.update(overrides)
+    return data

@@ -34,7 +34,7 @@ from processes.imports.postgres_path import _FAST_TYPED, _PostgresCsv, sql_check
 from processes.imports.python_path import check_record_source
 from processes.imports.rules import CHECKS, COLUMNS, TYPED, check
 from tests.conftest import require
-from tests.kpi_helpers import csv_text, row
+from tests.kpi_helpers import csv_text, good_row
 
 ALTERNATIVES = [(rule.column, condition, template) for rule in CHECKS for condition, template in rule.alternatives]
 
@@ -114,18 +114,8 @@ NO_AGENT = tuple(c for c in COLUMNS if c != "agent")
 
 
 def good(external_id, changes):
-    data = row(
-        external_id,
-        "2026-10-01T09:00:00+05:30",
-        process="ALPHA-VOICE",
-        agent="A0001",
-        answered_at="2026-10-01T09:00:10+05:30",
-        ended_at="2026-10-01T09:05:00+05:30",
-        talk=200,
-        customer="C1",
-        csat=5,
-    )
-    data.update(changes)
+    data = good_row(external_id)
+    data.update(changes)  # may change the external id too
     return data
 
 

@@ -17,24 +17,9 @@ from reporting import engine
 from reporting.models import DailyKpi
 from tests.conftest import ROOT, api_as
 from tests.kpi_helpers import csv_text, load, rollup, row, table_snapshot
+from tests.kpi_helpers import good_row as good
 
 pytestmark = pytest.mark.django_db
-
-
-def good(external_id="e1", **overrides):
-    data = row(
-        external_id,
-        "2026-10-01T09:00:00+05:30",
-        process="ALPHA-VOICE",
-        agent="A0001",
-        answered_at="2026-10-01T09:00:10+05:30",
-        ended_at="2026-10-01T09:05:00+05:30",
-        talk=200,
-        customer="C1",
-        csat=5,
-    )
-    data.update(overrides)
-    return data
 
 
 def errors_of(rows, user=None, columns=None):

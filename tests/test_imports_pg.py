@@ -25,6 +25,7 @@ from processes.imports import (
 from processes.models import Interaction, KpiMark
 from tests.conftest import require
 from tests.kpi_helpers import csv_text, row
+from tests.kpi_helpers import good_row as good
 
 pytestmark = pytest.mark.django_db
 
@@ -113,22 +114,6 @@ def python_rows(monkeypatch):
 
     monkeypatch.setattr(imports.RowValidator, "validate", counting)
     return calls
-
-
-def good(external_id="e1", **overrides):
-    data = row(
-        external_id,
-        "2026-10-01T09:00:00+05:30",
-        process="ALPHA-VOICE",
-        agent="A0001",
-        answered_at="2026-10-01T09:00:10+05:30",
-        ended_at="2026-10-01T09:05:00+05:30",
-        talk=200,
-        customer="C1",
-        csat=5,
-    )
-    data.update(overrides)
-    return data
 
 
 def text_of(rows, columns=COLUMNS) -> str:
