@@ -10,9 +10,11 @@ override_settings(MIDDLEWARE=...)). Same data, same process: each round runs eve
 for each page the two variants alternate in blocks of --block requests (the first variant
 alternating between rounds), --requests per page per variant per round. Also, once per page and
 variant, one request counts the SQL queries (CaptureQueriesContext), the guard's checks
-(ScopedQuerySet._guard calls) and whether the middleware switched the guard on.
+(ScopedQuerySet._guard calls) and whether the middleware switched the guard on. `--aa` is the
+control: both variants keep the guard, so any difference is the harness's (separate clients and
+sessions per variant, ordering), not the guard's.
 
-    .venv/bin/python bench/guard_bench.py [--rounds 3] [--requests 20] [--scale 1.0] [--out FILE]
+    .venv/bin/python bench/guard_bench.py [--rounds 3] [--requests 20] [--scale 1.0] [--out FILE] [--aa]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bpo_guardbench .venv/bin/python bench/guard_bench.py
 
 SQLite by default (a file under a temporary folder, removed afterwards); with DATABASE_URL set
@@ -197,6 +199,9 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0, help="seed_demo volume (1.0: ~200k interactions)")
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--aa", action="store_true", help="control run: both variants keep the guard (shows the harness's own bias)"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     vendor, cleanup = setup(args.scale, args.days)
@@ -205,11 +210,12 @@ def main():
 
         with_guard = list(settings.MIDDLEWARE)
         assert GUARD in with_guard, "TenancyGuardMiddleware is not in settings.MIDDLEWARE"
-        middleware = {"guard": with_guard, "no guard": [m for m in with_guard if m != GUARD]}
+        without = with_guard if args.aa else [m for m in with_guard if m != GUARD]
+        middleware = {"guard": with_guard, "no guard": without}
         clients = make_clients(middleware)
         info = check(clients, middleware)
         for (label, variant), i in info.items():
-            switched = i["switched"] == 1 if variant == "guard" else i["switched"] == 0
+            switched = i["switched"] == 1 if variant == "guard" or args.aa else i["switched"] == 0
             assert switched, (label, variant, i)
         rounds, loads = [], [load_before]
         for r in range(args.rounds):
@@ -240,8 +246,10 @@ def report(vendor, args, info, rounds, loads):
             round(g / n, 3) for g, n in zip(row["guard"]["round_medians_ms"], row["no guard"]["round_medians_ms"])
         ]
         rows.append(row)
+    control = " (A/A CONTROL: both variants with the guard)" if args.aa else ""
     print(
-        f"\n{vendor}; {args.rounds} rounds x {args.requests} requests per page per variant, blocks of {args.block}\n"
+        f"\n{vendor}{control}; {args.rounds} rounds x {args.requests} requests per page per variant, "
+        f"blocks of {args.block}\n"
         "| page (role) | no guard median | guard median | ratio | per-round ratios | best no/with | "
         "queries no/with | guard checks |\n|---|---:|---:|---:|---|---:|---:|---:|"
     )
@@ -262,6 +270,7 @@ def report(vendor, args, info, rounds, loads):
         json.dumps(
             {
                 "database": vendor,
+                "control_run_both_with_guard": args.aa,
                 "rounds": args.rounds,
                 "requests": args.requests,
                 "block": args.block,
