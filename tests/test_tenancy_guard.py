@@ -12,6 +12,7 @@ import pytest
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.urls import path, reverse
@@ -278,3 +279,12 @@ def test_a_client_user_names_their_own_clients_agents_in_the_kpi_api_and_no_one_
     period = "start=2026-10-01&end=2026-10-31"
     assert api_as(alpha.client_user).get(f"/api/v1/kpis/?agent={alpha.agent.code}&{period}").status_code == 200
     assert api_as(alpha.client_user).get(f"/api/v1/kpis/?agent={bravo.agent.code}&{period}").status_code == 404
+
+
+@pytest.mark.urls("bpo_portal.urls")
+def test_the_health_check_answers_under_the_guard(client, alpha, bravo):
+    """/healthz (load balancers, docker-compose) counts every client as its database round trip:
+    a deliberate unscoped read, so it answers 200 with the guard on and shows no row."""
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.content[:300]
+    assert response.json() == {"status": "ok", "database": connection.vendor}
