@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
 from bpo_portal.parsing import unstorable_character
 from bpo_portal.tenancy import cross_tenant, tenancy_guard
@@ -92,16 +93,31 @@ class TenancyGuardMiddleware:
 
     The signed-in user is looked up from the session first, outside the guard: that lookup is
     what the scope is computed from (`request.user` is otherwise resolved lazily, on first use).
+
+    The Django admin (`/admin/`) is the one part of the site outside the guard, said so here:
+    every admin view requires `is_staff`, which only the administrator role gets
+    (accounts.services.user_create), and administrators see every tenant's rows (ROLES.md).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    @staticmethod
+    def in_admin(request) -> bool:
+        try:
+            prefix = reverse("admin:index")  # the URLconf's own (cached by its resolver)
+        except NoReverseMatch:  # a URLconf without the admin
+            return False
+        return request.path_info.startswith(prefix)
 
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None:
             with cross_tenant("the signed-in user is looked up from the session: the scope starts from it"):
                 user.is_authenticated  # noqa: B018 - resolves the lazy user now
+        if self.in_admin(request):
+            with cross_tenant("the Django admin: staff only (the administrator role), who see every tenant"):
+                return self.get_response(request)
         with tenancy_guard():
             return self.get_response(request)
 
