@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "quality",
     "reporting",
     "sla",
+    "workforce",
     "dashboards",
     "work",
     "demo",

@@ -17,6 +17,7 @@ from reporting.api import KpiView
 from sla.api import ReportFileView, ReportViewSet, SlaView
 from sla.models import REPORT_FORMATS
 from work.api import WorkItemViewSet
+from workforce.api import ErlangView
 
 register_converter(CodeConverter, "code")
 
@@ -56,6 +57,7 @@ urlpatterns = [
     path("api/v1/interactions/bulk/", InteractionBulkView.as_view(), name="interaction-bulk"),
     path("api/v1/kpis/", KpiView.as_view(), name="kpis"),
     path("api/v1/sla/", SlaView.as_view(), name="sla"),
+    path("api/v1/erlang/", ErlangView.as_view(), name="erlang"),
     path("api/v1/reports/", ReportViewSet.as_view({"get": "list", "post": "create"}), name="report-list"),
     path(
         "api/v1/reports/<int:pk>/",

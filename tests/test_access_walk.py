@@ -128,7 +128,7 @@ def _report_files_in_tmp(settings, tmp_path):
 
 
 # Query strings a route needs to answer 200 (its required parameters).
-QUERY = {"sla": "?month=2026-10"}
+QUERY = {"sla": "?month=2026-10", "erlang": "?contacts=100&interval_seconds=1800&aht=180&target=80&threshold=20"}
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "clients", "processes", "agents", "quality", "work", "reporting", "sla", "dashboards", "demo")
+APPS = (
+    "accounts",
+    "clients",
+    "processes",
+    "agents",
+    "quality",
+    "work",
+    "reporting",
+    "sla",
+    "workforce",
+    "dashboards",
+    "demo",
+)
 PACKAGES = (*APPS, "bpo_portal")
 LIMIT = 60
 REASON = "# Long:"

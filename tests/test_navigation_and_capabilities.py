@@ -51,6 +51,7 @@ CAPABILITY_ROLES = {
     "quality.dispute": {"admin", "agent"},
     "coaching.view": STAFF,
     "coaching.manage": MANAGERS | {"team_leader"},
+    "workforce.view": MANAGERS | {"team_leader"},
 }
 
 HOME = ("Home", "/", "house")
