@@ -79,6 +79,8 @@ def test_every_missing_input_is_named_at_once(api):
         ("contacts", "nan"),
         ("contacts", "1e999"),
         ("contacts", "%00"),
+        ("contacts", "\x00"),
+        ("contacts", "１００"),
         ("interval_seconds", "0"),
         ("aht", "0"),
         ("aht", "-180"),
