@@ -17,24 +17,19 @@ triggers, once, from their AppConfig.ready:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bpo_portal.hooks import Hook
 from processes import predicates
 
 # --- the hook: what marking triggers above -----------------------------------------------------------
 
-_on_days_marked: list[Callable[[list[int]], None]] = []
-
-
-def on_days_marked(callback: Callable[[list[int]], None]) -> Callable[[list[int]], None]:
-    """Register `callback` (once: registering it again changes nothing); returns it."""
-    if callback not in _on_days_marked:
-        _on_days_marked.append(callback)
-    return callback
+_DAYS_MARKED = Hook("processes.ledger: days marked")
+# Register `callback(process_ids)` (once: registering it again changes nothing); returns it.
+on_days_marked = _DAYS_MARKED.register
 
 
 def days_marked(process_ids, *, once_per_transaction: bool = False) -> None:
@@ -55,8 +50,7 @@ def days_marked(process_ids, *, once_per_transaction: bool = False) -> None:
         return
 
     def run() -> None:
-        for callback in list(_on_days_marked):
-            callback(ids)
+        _DAYS_MARKED.fire(ids)
 
     if once_per_transaction:
         run.ledger_once_ids = set(ids)

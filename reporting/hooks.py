@@ -9,19 +9,10 @@ callback here (from its AppConfig.ready), the engine's tasks run the callbacks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from bpo_portal.hooks import Hook
 
-_after_recompute: list[Callable[[dict], None]] = []
-
-
-def after_recompute(callback: Callable[[dict], None]) -> Callable[[dict], None]:
-    """Register `callback` (once: registering it again changes nothing); returns it."""
-    if callback not in _after_recompute:
-        _after_recompute.append(callback)
-    return callback
-
-
-def recomputed(result: dict) -> None:
-    """Run the after-recompute callbacks, in the order they were registered."""
-    for callback in list(_after_recompute):
-        callback(result)
+_AFTER_RECOMPUTE = Hook("reporting: after recompute")
+# Register `callback(result)` (once: registering it again changes nothing); returns it.
+after_recompute = _AFTER_RECOMPUTE.register
+# Run the after-recompute callbacks with the recompute's result, in the order they were registered.
+recomputed = _AFTER_RECOMPUTE.fire
