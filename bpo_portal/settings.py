@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "clients",
+    "calendars",
     "processes",
     "agents",
     "quality",

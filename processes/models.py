@@ -97,6 +97,21 @@ class Process(CodedModelMixin, models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
         help_text="Back-office turnaround target in hours.",
     )
+    calendar = models.ForeignKey(
+        "calendars.ServiceCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="processes",
+        help_text="Opening hours (KPIS.md): TAT counts open time only; forecasts and staffing are zero "
+        "while closed. None: open 24 × 7.",
+    )
+    interval_minutes = models.PositiveSmallIntegerField(
+        "planning interval (minutes)",
+        choices=[(15, "15 minutes"), (30, "30 minutes")],
+        default=15,
+        help_text="Forecasts and staffing per interval of this length (WFM.md); history is kept per 15 minutes.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -233,6 +248,12 @@ class Interaction(models.Model):
     arrived_us = models.BigIntegerField(help_text="arrived_at as microseconds since the Unix epoch.")
     wait_seconds = models.FloatField(null=True, blank=True, help_text="answered_at − arrived_at")
     duration_seconds = models.FloatField(null=True, blank=True, help_text="ended_at − arrived_at")
+    open_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Open time between arrived_at and ended_at by the process's service calendar (KPIS.md); "
+        "null without a calendar (then TAT uses duration_seconds). Kept by the KPI engine.",
+    )
     has_repeat = models.BooleanField(
         db_default=False,
         help_text="Another interaction of the same process and customer, not a short abandon, arrived "

@@ -24,7 +24,7 @@ from processes.ledger import refresh_repeat_flags
 from processes.models import Interaction, KpiMark, Process
 from quality.components import qa_component_sql
 from reporting.kpis import component_sql
-from reporting.models import DailyKpi
+from reporting.models import DailyKpi, IntervalKpi
 
 log = logging.getLogger(__name__)
 _LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, process id)
@@ -57,6 +57,49 @@ def _select_sql(where: str) -> str:
     )
 
 
+# The interval history (WFM.md): the queue components, per (process, local day, UTC 15-minute
+# interval), for the same rows and in the same transaction as the daily ones.
+INTERVAL_COMPONENTS = ("offered", "received", "short_abandoned", "abandoned", "answered", "answered_within",
+                       "abandoned_within", "handled", "handle_seconds", "wait_seconds", "sl_numerator",
+                       "sl_denominator")  # fmt: skip
+INTERVAL_SECONDS = 900
+
+
+def _interval_start_sql(alias: str = "i") -> str:
+    """The start of the UTC 15-minute interval holding `alias`.arrived_us, as the database stores a
+    datetime (PostgreSQL timestamptz; SQLite the text Django writes)."""
+    bucket = f"(({alias}.arrived_us / {INTERVAL_SECONDS * 1_000_000}) * {INTERVAL_SECONDS})"
+    if connection.vendor == "postgresql":
+        return f"to_timestamp({bucket})"
+    return f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {bucket}, 'unixepoch')"
+
+
+def _interval_columns() -> list[str]:
+    return ["process_id", "local_date", "interval_start", *INTERVAL_COMPONENTS, "computed_at"]
+
+
+def _interval_select_sql(where: str) -> str:
+    components = component_sql("i", "p")
+    start = _interval_start_sql("i")
+    return (
+        f"SELECT i.process_id, i.local_date, {start} AS interval_start, "
+        f"{', '.join(f'{components[name]} AS {name}' for name in INTERVAL_COMPONENTS)}, "
+        "%(computed_at)s AS computed_at "
+        "FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id "
+        f"WHERE {where} GROUP BY i.process_id, i.local_date, {start}"
+    )
+
+
+def _rewrite_intervals(cursor, where: str, params: dict) -> int:
+    """Replace the interval history of the (process, day) pairs selected by `where`, in the
+    caller's transaction (the same one as the daily components)."""
+    cursor.execute(f"DELETE FROM reporting_intervalkpi AS i WHERE {where}", params)
+    cursor.execute(
+        f"INSERT INTO reporting_intervalkpi ({', '.join(_interval_columns())}) {_interval_select_sql(where)}", params
+    )
+    return cursor.rowcount
+
+
 _FRESH = "kpi_fresh"
 
 
@@ -80,11 +123,14 @@ def _rewrite(cursor, where: str, params: dict) -> int:
         cursor.execute(f"INSERT INTO reporting_dailykpi ({columns}) SELECT * FROM {_FRESH}")
         written = cursor.rowcount
         cursor.execute(f"DROP TABLE {_FRESH}")
+        _rewrite_intervals(cursor, where, params)
         return written
     cursor.execute(delete, params)
     _fault_pause()
     cursor.execute(f"INSERT INTO reporting_dailykpi ({columns}) {_select_sql(where)}", params)
-    return cursor.rowcount
+    written = cursor.rowcount
+    _rewrite_intervals(cursor, where, params)
+    return written
 
 
 _FCR = "kpi_fcr"
@@ -241,6 +287,7 @@ def recompute_range(
         if bounds["first"] is None:
             with transaction.atomic():
                 DailyKpi.objects.filter(process=process).delete()
+                IntervalKpi.objects.filter(process=process).delete()
             return 0
         start = start or bounds["first"]
         end = end or bounds["last"]

@@ -84,3 +84,48 @@ class DailyKpi(models.Model):
         if role == "agent":
             return models.Q(agent__user=user)
         return None
+
+
+class IntervalKpi(models.Model):
+    """Additive queue components per (process, 15-minute interval) (WFM.md, "Intervals"): the
+    interval history that forecasts learn from and staffing is checked against.
+
+    Written by the KPI engine in the same statement set and transaction as the daily components,
+    for the same (process, local day) pairs, so the two never disagree: summed over a local day the
+    rows equal that day's `DailyKpi` components. An interval starts at a UTC 15-minute boundary
+    (every real UTC offset is a multiple of 15 minutes, so it is also a local one); a process
+    planning in 30-minute intervals reads pairs of rows (workforce.intervals). `local_date` is the
+    local day of the interval (of its interactions' arrival), the key the engine rewrites by.
+    """
+
+    process = models.ForeignKey(
+        "processes.Process", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    local_date = models.DateField()
+    interval_start = models.DateTimeField(help_text="Start of the 15-minute interval (UTC).")
+    offered = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    short_abandoned = models.IntegerField(default=0)
+    abandoned = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    answered_within = models.IntegerField(default=0)
+    abandoned_within = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    handle_seconds = models.BigIntegerField(default=0)
+    wait_seconds = models.FloatField(default=0)
+    sl_numerator = models.IntegerField(default=0)
+    sl_denominator = models.IntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_via = "process"
+
+    class Meta:
+        verbose_name = "interval KPI components"
+        verbose_name_plural = "interval KPI components"
+        constraints = [
+            models.UniqueConstraint(fields=["process", "local_date", "interval_start"], name="intervalkpi_unique_key")
+        ]
+
+    def __str__(self):
+        return f"{self.process_id} {self.interval_start:%Y-%m-%d %H:%M}Z"
