@@ -55,7 +55,9 @@ def _check_range(start, end):
     if start is None or end is None:
         return
     if end <= start:
-        raise ValidationError({"end": "The end must be after the start (a range ends the same day; 00:00 is not an end)."})
+        raise ValidationError(
+            {"end": "The end must be after the start (a range ends the same day; 00:00 is not an end)."}
+        )
 
 
 class OpeningHours(models.Model):

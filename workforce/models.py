@@ -96,9 +96,7 @@ class Forecast(models.Model):
 
     class Meta:
         ordering = ["process", "interval_start"]
-        constraints = [
-            models.UniqueConstraint(fields=["process", "interval_start"], name="forecast_unique_interval")
-        ]
+        constraints = [models.UniqueConstraint(fields=["process", "interval_start"], name="forecast_unique_interval")]
         indexes = [models.Index(fields=["process", "local_date"], name="forecast_process_day")]
 
     def __str__(self):
