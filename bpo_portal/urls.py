@@ -51,6 +51,7 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("sla.urls")),
+    path("workforce/", include("workforce.urls")),
     path("", include("agents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
