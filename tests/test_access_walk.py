@@ -128,7 +128,13 @@ def _report_files_in_tmp(settings, tmp_path):
 
 
 # Query strings a route needs to answer 200 (its required parameters).
-QUERY = {"sla": "?month=2026-10", "erlang": "?contacts=100&interval_seconds=1800&aht=180&target=80&threshold=20"}
+QUERY = {
+    "sla": "?month=2026-10",
+    "erlang": "?contacts=100&interval_seconds=1800&aht=180&target=80&threshold=20",
+    # ALPHA's process: an outsider with workforce.view reads their own process's day (200); the
+    # 404 of another tenant's process is tests/test_staffing_api.py's.
+    "staffing": "?process=ALPHA-VOICE&date=2026-10-05",
+}
 
 
 @pytest.fixture(autouse=True)
