@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from accounts.scoping import ADMIN, AGENT, CLIENT, OPS_MANAGER, TEAM_LEADER, effective_role
@@ -29,6 +30,7 @@ from reporting.models import DailyKpi
 from sla import compliance
 from sla.reports.selectors import reports_for_client
 from work.selectors import work_overdue_counts_by_process
+from workforce import staffing
 
 
 def _overdue_by_process(user) -> dict | None:
@@ -130,8 +132,14 @@ class OverviewView(DashboardMixin, TemplateView):
         client_code = self.request.GET.get("client", "")
         overdue = _overdue_by_process(self.request.user)
         rows = dash.process_grid(self.request.user, processes, self.period, overdue=overdue)
+        show_staffing = self.can("workforce.view")
+        if show_staffing:  # each process's staffing gap today (its own local day): bounded queries
+            plans = staffing.gaps_today([row.process for row in rows], timezone.now())
+            for row in rows:
+                row.staffing = plans.get(row.process.pk)
         context.update(
             rows=rows,
+            show_staffing=show_staffing,
             clients=dash.client_summaries(rows),
             client_choices=self.scoped(Client).order_by("code"),
             client_code=client_code,

@@ -342,6 +342,8 @@ def test_outsider_gets_403_or_404_and_never_sees_the_other_tenant(client, actor,
 EXPORTS = {
     "dashboards:interactions": ["?format=csv"],
     "work:changes": ["?export=csv"],
+    "workforce:staffing_day": ["?format=csv"],
+    "workforce:staffing_week": ["?format=csv"],
 }
 
 

@@ -58,6 +58,7 @@ HOME = ("Home", "/", "house")
 DASHBOARD = ("Dashboard", "/dashboard/", "speedometer2")
 QUALITY = ("Quality", "/quality/", "clipboard-check")
 WORK_QUEUE = ("Work queue", "/work/", "kanban")
+STAFFING = ("Staffing", "/workforce/staffing/", "people")
 OPERATIONS = (
     "Operations",
     "kanban",
@@ -77,6 +78,7 @@ MANAGER_MENU = [
     HOME,
     DASHBOARD,
     OPERATIONS,
+    STAFFING,
     QUALITY,
     ("Master data", "database", [CLIENTS, PROCESSES, TEAMS, AGENTS, USERS]),
 ]
@@ -84,7 +86,14 @@ MANAGER_MENU = [
 MENUS = {
     "admin": MANAGER_MENU,
     "ops_manager": MANAGER_MENU,
-    "team_leader": [HOME, DASHBOARD, WORK_QUEUE, QUALITY, ("Master data", "database", [PROCESSES, TEAMS, AGENTS])],
+    "team_leader": [
+        HOME,
+        DASHBOARD,
+        WORK_QUEUE,
+        STAFFING,
+        QUALITY,
+        ("Master data", "database", [PROCESSES, TEAMS, AGENTS]),
+    ],
     "qa_analyst": [HOME, DASHBOARD, QUALITY, ("Master data", "database", [PROCESSES, AGENTS])],
     "agent": [HOME, DASHBOARD, ("My work", "/work/mine/", "check2-square"), QUALITY],
     "client": [HOME, DASHBOARD, QUALITY],

@@ -1,6 +1,14 @@
 """The workforce planning pages (namespace "workforce", mounted at /workforce/)."""
 
-from django.urls import path  # noqa: F401 - the routes are added by each page's module
+from django.urls import path
+
+from workforce import views_staffing
 
 app_name = "workforce"
-urlpatterns = []
+urlpatterns = [
+    path("staffing/", views_staffing.StaffingListView.as_view(), name="staffing"),
+    path("erlang/", views_staffing.WhatIfView.as_view(), name="whatif"),
+    path("<code:code>/staffing/", views_staffing.StaffingDayView.as_view(), name="staffing_day"),
+    path("<code:code>/staffing/week/", views_staffing.StaffingWeekView.as_view(), name="staffing_week"),
+    path("<code:code>/settings/", views_staffing.PlanningSettingsView.as_view(), name="planning_settings"),
+]
