@@ -30,6 +30,7 @@ from reporting.models import DailyKpi
 from sla import compliance
 from sla.reports.selectors import reports_for_client
 from work.selectors import work_overdue_counts_by_process
+from workforce import plan as workforce_plan
 from workforce import staffing
 
 
@@ -744,6 +745,14 @@ class PortalView(DashboardMixin, TemplateView):
             headline = metrics.metric(kpis.headline_figure(row.process.channel))
             spec = dash.rate_chart(series, headline.key, headline.label, target=targets.get(headline.key))
             trends.append((f"portal-{row.process.pk}", f"{row.process.name}: {headline.label.lower()} per day", spec))
+        # Staff with workforce.view see, per process, the plan to end the running month at its
+        # service-level target (never a client user: it is not part of what the client sees).
+        if effective_role(self.request.user) != CLIENT and self.can("workforce.view"):
+            plans = workforce_plan.summaries(
+                [r.process for r in rows], {r.process.pk: r.month for r in rows if r.month}
+            )
+            for row in rows:
+                row.plan = plans.get(row.process.pk)
         context.update(
             client=self.client,
             rows=rows,
