@@ -10,6 +10,7 @@ from accounts.views import HomeView
 from agents.api import AgentViewSet, TeamViewSet
 from bpo_portal.codes import CodeConverter
 from bpo_portal.health import health_status
+from calendars.api import CalendarViewSet
 from clients.api import ClientViewSet
 from processes.api import InteractionBulkView, InteractionViewSet, ProcessViewSet
 from quality.api import EvaluationViewSet, ScorecardViewSet
@@ -34,6 +35,7 @@ router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("work-items", WorkItemViewSet, basename="work-item")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
+router.register("calendars", CalendarViewSet, basename="calendar")
 
 
 def healthz(request):
@@ -53,6 +55,7 @@ urlpatterns = [
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("sla.urls")),
     path("workforce/", include("workforce.urls")),
+    path("calendars/", include("calendars.urls")),
     path("", include("agents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

@@ -8,6 +8,7 @@ from accounts.scoping import scope_q
 from bpo_portal.api import ModelSerializer, ScopedSlugRelatedField, ScopedViewSet
 from bpo_portal.tasks import broker_note, enqueue_failures
 from bpo_portal.timezones import validate_timezone
+from calendars.models import ServiceCalendar
 from clients.models import Client
 from processes.imports import COLUMNS, ImportFailed, import_records
 from processes.models import Interaction, Process, SLATarget
@@ -27,6 +28,12 @@ class ProcessSerializer(ModelSerializer):
         required=False, allow_blank=True, help_text="IANA time zone; defaults to the client's."
     )
     sla_targets = SLATargetSerializer(many=True, required=False)
+    calendar = ScopedSlugRelatedField(
+        model=ServiceCalendar,
+        required=False,
+        allow_null=True,
+        help_text="Service calendar code (one of the process's client's) or null: open 24 × 7.",
+    )
 
     class Meta:
         model = Process
@@ -59,7 +66,7 @@ class ProcessViewSet(ScopedViewSet):
     On PATCH, `sla_targets` (when present) replaces the process's whole list of targets.
     """
 
-    queryset = Process.objects.select_related("client").prefetch_related("sla_targets")
+    queryset = Process.objects.select_related("client", "calendar").prefetch_related("sla_targets")
     serializer_class = ProcessSerializer
     capabilities = {"list": "processes.view", "retrieve": "processes.view"}
     capability = "processes.manage"

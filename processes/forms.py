@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.scoping import scope_q
 from bpo_portal.forms import TimezoneField, UserAwareModelForm
+from calendars.models import ServiceCalendar
 from clients.models import Client
 from processes.models import Process, SLATarget
 
@@ -16,9 +17,14 @@ class ProcessForm(UserAwareModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.filter(scope_q(Client, self.user))
+        calendars = ServiceCalendar.objects.filter(scope_q(ServiceCalendar, self.user)).select_related("client")
         if self.instance.pk:
             self.fields["client"].disabled = True
             self.fields["client"].help_text = "A process stays with its client."
+            calendars = calendars.filter(client_id=self.instance.client_id)
+        self.fields["calendar"].queryset = calendars
+        self.fields["calendar"].empty_label = "None (open 24 × 7)"
+        self.fields["calendar"].help_text = "Opening hours of the client's service: TAT counts open time only."
 
     def clean_timezone(self):
         # Empty means "the client's"; the service fills it in.

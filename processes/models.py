@@ -48,6 +48,7 @@ class Process(CodedModelMixin, models.Model):
         "fcr_window_days",
         "sl_formula",
         "tat_hours",
+        "calendar",
         "active",
     )
     # The settings that change which day an interaction belongs to, or how it counts: changing
@@ -59,6 +60,7 @@ class Process(CodedModelMixin, models.Model):
         "fcr_window_days",
         "sl_formula",
         "tat_hours",
+        "calendar",
     )
 
     code = code_field()
@@ -128,6 +130,11 @@ class Process(CodedModelMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("processes:detail", kwargs={"code": self.code})
+
+    def clean(self):
+        # A service calendar is the client's own (calendars.ServiceCalendar.client).
+        if self.calendar_id is not None and self.client_id is not None and self.calendar.client_id != self.client_id:
+            raise ValidationError({"calendar": "Choose a calendar of the process's own client."})
 
 
 # KPIs an SLA target can be set on (KPIS.md), with their units: the registry's target choices.

@@ -7,7 +7,7 @@ the abandoned count counted.
 
 A predicate is a small tree of the nodes below (a column is true, set, equal to or different
 from a value, in a list, compared with a number or a setting of the interaction's process; all
-of, not), built once
+of, any of, not), built once
 at import. The SQL is portable between PostgreSQL and SQLite: booleans are used as predicates and
 times are the numbers pre-derived on the interaction (`wait_seconds`, `duration_seconds`,
 `arrived_us`). Every `All` is rendered in parentheses, so a predicate can be spliced anywhere.
@@ -154,6 +154,25 @@ class All(Predicate):
         return condition
 
 
+@dataclass(frozen=True)
+class Any(Predicate):
+    """At least one of the parts (SQL `OR`, in parentheses)."""
+
+    parts: tuple[Predicate, ...]
+
+    def __init__(self, *parts: Predicate):
+        object.__setattr__(self, "parts", parts)
+
+    def sql(self, i="i", p="p"):
+        return "(" + " OR ".join(part.sql(i, p) for part in self.parts) + ")"
+
+    def q(self):
+        condition = self.parts[0].q()
+        for part in self.parts[1:]:
+            condition |= part.q()
+        return condition
+
+
 def _literal(value: str) -> str:
     """A fixed text of this module as an SQL string literal (never user input)."""
     return "'" + value.replace("'", "''") + "'"
@@ -190,10 +209,19 @@ REPEATED = All(FCR_ELIGIBLE, IsTrue("has_repeat"))
 FCR_RESOLVED = All(FCR_ELIGIBLE, Not(IsTrue("has_repeat")))
 CSAT_ANSWERED = IsSet("csat")
 CSAT_TOP2 = Compare("csat", ">=", 4)
-# TAT: handled asynchronous items (email, back office) with an end; within when (ended − arrived)
-# <= tat_hours. Calls and chats have no turnaround target.
+# TAT: handled asynchronous items (email, back office) with an end; within when the elapsed time
+# <= tat_hours: the open time by the process's service calendar (`open_seconds`, kept by
+# processes.open_time) when it has one, else (ended − arrived). Calls and chats have no
+# turnaround target.
 TAT_ITEM = All(HANDLED, In("channel", TAT_CHANNELS), IsSet("ended_at"))
-TAT_WITHIN = All(TAT_ITEM, Compare("duration_seconds", "<=", Setting("tat_hours", times=3600)))
+_TAT_BOUND = Setting("tat_hours", times=3600)
+TAT_WITHIN = All(
+    TAT_ITEM,
+    Any(
+        All(IsSet("open_seconds"), Compare("open_seconds", "<=", _TAT_BOUND)),
+        All(Not(IsSet("open_seconds")), Compare("duration_seconds", "<=", _TAT_BOUND)),
+    ),
+)
 
 
 # --- the repeat-contact rule ----------------------------------------------------------------------------

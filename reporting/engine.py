@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from processes.ledger import refresh_repeat_flags
 from processes.models import Interaction, KpiMark, Process
+from processes.open_time import refresh_days as refresh_open_seconds
+from processes.open_time import refresh_range as refresh_open_seconds_range
 from quality.components import qa_component_sql
 from reporting.kpis import component_sql
 from reporting.models import DailyKpi, IntervalKpi
@@ -266,6 +268,7 @@ def recompute_process_days(
             # work_mem they spilled to disk (external merge, a third of the statement's time).
             cursor.execute("SET LOCAL work_mem = '64MB'")
         if days_by_process:
+            refresh_open_seconds(days_by_process)  # TAT's open time by the service calendars first
             params = {"computed_at": computed_at}
             written += _rewrite(cursor, _days_condition(days_by_process, params), params)
         if fcr_days_by_process:
@@ -336,6 +339,7 @@ def recompute_all(start: date | None = None, end: date | None = None, *, chunk_d
             if connection.vendor == "postgresql":
                 for process_id in process_ids:  # in id order: no deadlock with per-process runs
                     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, process_id])
+            refresh_open_seconds_range(day, last)  # TAT's open time by the service calendars first
             written += _rewrite(cursor, _ALL_PROCESSES, params)
             _marks_consume(marks)
         day = last + timedelta(days=1)

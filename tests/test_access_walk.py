@@ -148,10 +148,32 @@ def _quality_data_on_both_sides(request):
             _quality(request.getfixturevalue(name))
 
 
+def _calendar(tenant):
+    """The tenant's service calendar (weekly hours and a holiday), made on first use."""
+    from datetime import date, time
+
+    from calendars.models import ServiceCalendar
+    from calendars.services import calendar_create
+
+    calendar = ServiceCalendar.objects.filter(client=tenant.client).first()
+    if calendar is None:
+        calendar = calendar_create(
+            actor=tenant.ops,
+            client=tenant.client,
+            code=f"{tenant.client.code}-CAL",
+            name=f"{tenant.client.name} office",
+            hours=[{"weekday": 0, "start": time(9), "end": time(17)}],
+            holidays=[{"date": date(2026, 12, 25), "name": "Christmas Day"}],
+        )
+    return calendar
+
+
 def _object_for(model, tenant):
     label = model._meta.label_lower
     if label == "work.workitem":
         return _work_item(tenant)
+    if label == "calendars.servicecalendar":
+        return _calendar(tenant)
     if label in _QUALITY_OBJECTS:
         return getattr(_quality(tenant), _QUALITY_OBJECTS[label])
     if label == "sla.report":

@@ -52,6 +52,8 @@ CAPABILITY_ROLES = {
     "coaching.view": STAFF,
     "coaching.manage": MANAGERS | {"team_leader"},
     "workforce.view": MANAGERS | {"team_leader"},
+    "calendars.view": MANAGERS | {"team_leader"},
+    "calendars.manage": MANAGERS,
 }
 
 HOME = ("Home", "/", "house")
@@ -71,6 +73,7 @@ OPERATIONS = (
 )
 CLIENTS = ("Clients", "/clients/", "building")
 PROCESSES = ("Processes", "/processes/", "diagram-3")
+CALENDARS = ("Calendars", "/calendars/", "calendar-week")
 TEAMS = ("Teams", "/teams/", "people")
 AGENTS = ("Agents", "/agents/", "person-badge")
 USERS = ("Users", "/account/users/", "person-gear")
@@ -80,7 +83,7 @@ MANAGER_MENU = [
     OPERATIONS,
     STAFFING,
     QUALITY,
-    ("Master data", "database", [CLIENTS, PROCESSES, TEAMS, AGENTS, USERS]),
+    ("Master data", "database", [CLIENTS, PROCESSES, CALENDARS, TEAMS, AGENTS, USERS]),
 ]
 
 MENUS = {
@@ -144,7 +147,7 @@ def test_each_roles_menu_is_the_portals_menu(role):
 
 GROUP_OF = {
     **dict.fromkeys(["Work queue", "My work", "Imports", "Reports", "API documentation"], "Operations"),
-    **dict.fromkeys(["Clients", "Processes", "Teams", "Agents", "Users"], "Master data"),
+    **dict.fromkeys(["Clients", "Processes", "Calendars", "Teams", "Agents", "Users"], "Master data"),
 }
 
 

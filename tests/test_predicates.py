@@ -57,6 +57,8 @@ def interactions():
                 wait_seconds=wait,
                 duration_seconds=duration,
                 has_repeat=repeat,
+                # open time by a service calendar, set or not beside every duration
+                open_seconds=(None, 3600.0, 3601.0, 0.0)[n % 4] if duration is not None else None,
                 imported_at=start,
             )
         )
@@ -82,3 +84,14 @@ def test_every_drill_down_outcome_is_a_predicate():
     from dashboards import selectors
 
     assert set(selectors.OUTCOME_PREDICATES) == set(selectors.OUTCOMES)
+
+
+def test_tat_within_uses_the_open_time_when_set_else_the_duration(interactions):
+    within = set(Interaction.objects.filter(predicates.TAT_WITHIN.q()).values_list("id", flat=True))
+    items = Interaction.objects.filter(predicates.TAT_ITEM.q())
+    by_open = items.filter(open_seconds__isnull=False)
+    assert by_open.filter(open_seconds__lte=3600, duration_seconds__gt=3600).exists()
+    assert by_open.filter(open_seconds__gt=3600, duration_seconds__lte=3600).exists()
+    for pk, open_seconds, duration in items.values_list("id", "open_seconds", "duration_seconds"):
+        elapsed = duration if open_seconds is None else open_seconds
+        assert (pk in within) is (elapsed <= 3600), (open_seconds, duration)
