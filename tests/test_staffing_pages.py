@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -219,3 +221,21 @@ def test_back_office_day_page_says_sl_does_not_apply(client, alpha):
     client.force_login(alpha.ops)
     html = client.get(day_url(bo, date="2026-10-05")).content.decode()
     assert "SL and ASA do not apply" in html and "Placed (agent-hours)" in html and "2.50" in html
+
+
+def test_the_overviews_staffing_column_keeps_its_query_count_bounded(client, alpha):
+    """The column reads every process's plan in a constant number of queries: the overview with
+    three more processes (each with a forecast today) makes as many queries as without them."""
+    _c1(alpha.process)
+    client.force_login(alpha.ops)
+    with time_machine.travel(NOW, tick=False):
+        client.get(reverse("dashboards:overview"))  # warm caches (sessions, SLA projection)
+        with CaptureQueriesContext(connection) as before:
+            client.get(reverse("dashboards:overview"))
+        for n in range(3):
+            _c1(ProcessFactory(client=alpha.client, code=f"ALPHA-X{n}", channel="voice"))
+        client.get(reverse("dashboards:overview"))
+        with CaptureQueriesContext(connection) as after:
+            response = client.get(reverse("dashboards:overview"))
+    assert len(response.context["rows"]) == 5
+    assert len(after) == len(before), [q["sql"][:120] for q in after.captured_queries]
