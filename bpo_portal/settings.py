@@ -306,6 +306,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Monthly client reports: hourly check, generates last month's from REPORTS_HOUR local time
     # on the 1st (each client's time zone), catching up for REPORTS_CATCH_UP_DAYS days.
     "monthly-client-reports": {"task": "reporting.generate_due_reports", "schedule": crontab(minute=5)},
+    # Nightly forecast of every active process (backtest, method, the next 42 days), 02:30 UTC.
+    "forecast-all": {"task": "workforce.forecast_all", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Monthly reports ------------------------------------------------------------------------------

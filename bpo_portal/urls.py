@@ -18,7 +18,7 @@ from reporting.api import KpiView
 from sla.api import ReportFileView, ReportViewSet, SlaView
 from sla.models import REPORT_FORMATS
 from work.api import WorkItemViewSet
-from workforce.api import ErlangView
+from workforce.api import ErlangView, ForecastView
 from workforce.api_staffing import StaffingView
 
 register_converter(CodeConverter, "code")
@@ -63,6 +63,7 @@ urlpatterns = [
     path("api/v1/kpis/", KpiView.as_view(), name="kpis"),
     path("api/v1/sla/", SlaView.as_view(), name="sla"),
     path("api/v1/erlang/", ErlangView.as_view(), name="erlang"),
+    path("api/v1/forecast/", ForecastView.as_view(), name="forecast"),
     path("api/v1/staffing/", StaffingView.as_view(), name="staffing"),
     path("api/v1/reports/", ReportViewSet.as_view({"get": "list", "post": "create"}), name="report-list"),
     path(

@@ -134,6 +134,8 @@ QUERY = {
     # ALPHA's process: an outsider with workforce.view reads their own process's day (200); the
     # 404 of another tenant's process is tests/test_staffing_api.py's.
     "staffing": "?process=ALPHA-VOICE&date=2026-10-05",
+    # The same for the forecast: another tenant's process is tests/test_forecast_api.py's 404.
+    "forecast": "?process=ALPHA-VOICE&start=2026-10-01&end=2026-10-07",
 }
 
 
@@ -366,6 +368,7 @@ EXPORTS = {
     "work:changes": ["?export=csv"],
     "workforce:staffing_day": ["?format=csv"],
     "workforce:staffing_week": ["?format=csv"],
+    "workforce:forecast": ["?export=intervals", "?export=accuracy", "?export=adjustments"],
 }
 
 

@@ -1,13 +1,21 @@
 import math
 import re
+from datetime import date, timedelta
 
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workforce import erlang
+from bpo_portal.drf import Pagination
+from processes.models import Process
+from workforce import erlang, selectors
+from workforce.forecasting import METHODS
+from workforce.models import ForecastMethod
 
 # name → (required, unit and meaning, OpenAPI 3.0 bounds); the checks themselves are erlang's.
 PARAMETERS = {
@@ -112,3 +120,125 @@ class ErlangView(APIView):
         except erlang.InputError as exc:
             raise ValidationError({name: [message] for name, message in exc.errors.items()}) from None
         return Response(ErlangSerializer(_rounded(result)).data)
+
+
+# --- GET /api/v1/forecast/ ---------------------------------------------------------------------------
+
+FORECAST_MAX_DAYS = 92
+
+
+class ForecastIntervalSerializer(serializers.Serializer):
+    interval_start = serializers.CharField(help_text="start of the interval, ISO-8601 with the process's local offset")
+    contacts = serializers.FloatField(help_text="forecast contacts in the interval, after adjustments (2 decimals)")
+    aht = serializers.FloatField(help_text="forecast average handle time in seconds (1 decimal)")
+    method = serializers.ChoiceField(choices=ForecastMethod.choices, help_text="the method that made this forecast")
+    actual_contacts = serializers.IntegerField(
+        allow_null=True, help_text="past intervals: contacts that arrived (offered or received); null for the future"
+    )
+    actual_aht = serializers.FloatField(
+        allow_null=True, help_text="past intervals: actual AHT in seconds (1 decimal); null when none was handled"
+    )
+
+
+class ForecastListSerializer(serializers.Serializer):
+    process = serializers.CharField(help_text="process code")
+    start = serializers.DateField(help_text="first local date")
+    end = serializers.DateField(help_text="last local date")
+    method = serializers.CharField(
+        allow_null=True, help_text="the method chosen (or pinned) by the latest forecast run"
+    )
+    wape = serializers.FloatField(
+        allow_null=True, help_text="interval WAPE in % of the chosen method over the 28-day backtest; null if none"
+    )
+    wape_by_method = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="method → interval WAPE in % over the backtest"
+    )
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = ForecastIntervalSerializer(many=True)
+
+
+def _forecast_params(params) -> tuple[str, date, date]:
+    """process, start, end, or ValidationError with a message per bad parameter."""
+    errors, days = {}, {}
+    code = params.get("process", "").strip()
+    if not code:
+        errors["process"] = ["This parameter is required: a process code."]
+    for name in ("start", "end"):
+        raw = params.get(name, "")
+        if not raw:
+            errors[name] = ["This parameter is required: a local date (YYYY-MM-DD)."]
+            continue
+        try:
+            days[name] = date.fromisoformat(raw) if raw.isascii() and len(raw) == 10 else None
+        except ValueError:
+            days[name] = None
+        if days[name] is None:
+            errors[name] = [f"{raw[:40]!r} is not a date (YYYY-MM-DD)."]
+    if not errors and days["end"] < days["start"]:
+        errors["end"] = ["end is before start."]
+    elif not errors and (days["end"] - days["start"]).days + 1 > FORECAST_MAX_DAYS:
+        errors["end"] = [f"At most {FORECAST_MAX_DAYS} days from start to end."]
+    if errors:
+        raise ValidationError(errors)
+    return code, days["start"], days["end"]
+
+
+def _interval_row(item, past: bool) -> dict:
+    row = item.row if past else item
+    return {
+        "interval_start": row.local_start.isoformat(),
+        "contacts": round(row.contacts, 2),
+        "aht": round(row.aht, 1),
+        "method": row.method,
+        "actual_contacts": item.actual_contacts if past else None,
+        "actual_aht": None if not past or item.actual_aht is None else round(item.actual_aht, 1),
+    }
+
+
+class ForecastView(APIView):
+    """The stored forecast of a process per interval over local dates [start, end] (at most 92
+    days; WFM.md "Forecast"): contacts (after the planners' adjustments) and AHT in seconds, the
+    method, and for intervals already over the actual contacts and AHT. With the method chosen by
+    the latest forecast run and the interval WAPE (%) of each method over its 28-day backtest.
+    Paginated like every list (`count`, `next`, `previous`, `results`; `page_size` up to 1000).
+    A process outside the caller's scope is a 404.
+    """
+
+    capability = "workforce.view"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("process", OpenApiTypes.STR, required=True, description="process code"),
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True, description="first local date, inclusive"),
+            OpenApiParameter(
+                "end", OpenApiTypes.DATE, required=True, description="last local date, inclusive (≤ 92 days)"
+            ),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="page number (from 1)"),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1},
+                description="results per page (default 50, at most 1000)",
+            ),
+        ],
+        responses={200: ForecastListSerializer},
+    )
+    def get(self, request):
+        code, start, end = _forecast_params(request.query_params)
+        process = Process.objects.visible_to(request.user).filter(code=code).first()
+        if process is None:
+            raise Http404
+        now = timezone.now()
+        step = timedelta(minutes=process.interval_minutes)
+        past = {item.row.interval_start: item for item in selectors.forecast_vs_actual(process, start, end, now - step)}
+        rows = selectors.forecast_range(process, start, end)
+        run = selectors.forecast_latest_run(process)
+        wapes = dict(run.wape) if run else dict.fromkeys(METHODS)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        results = [_interval_row(past.get(row.interval_start, row), row.interval_start in past) for row in page]
+        listed = paginator.get_paginated_response(results).data
+        head = {"process": process.code, "start": start, "end": end, "method": run.method if run else None}
+        head |= {"wape": wapes.get(run.method) if run else None, "wape_by_method": wapes}
+        return Response({**head, **listed})

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workforce import views_plan, views_staffing
+from workforce import views, views_plan, views_staffing
 
 app_name = "workforce"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<code:code>/staffing/week/", views_staffing.StaffingWeekView.as_view(), name="staffing_week"),
     path("<code:code>/settings/", views_staffing.PlanningSettingsView.as_view(), name="planning_settings"),
     path("<code:code>/plan/", views_plan.PlanView.as_view(), name="plan"),
+    path("<code:code>/forecast/", views.ForecastPageView.as_view(), name="forecast"),
 ]

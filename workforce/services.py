@@ -1,0 +1,254 @@
+"""Workforce planning writes: forecast runs (backtest, choice of method, the stored forecast), the
+planners' adjustments and the pinned method (WFM.md, "Forecast").
+
+Every function takes a process already found in the caller's scope (a page or API view resolves
+it with `visible_to`; a task by id) and reads and writes only that process's rows.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from calendars.open_time import CalendarSpec
+from reporting.models import IntervalKpi
+from workforce import forecasting as fc
+from workforce.intervals import day_bounds, history
+from workforce.models import (
+    Forecast,
+    ForecastAccuracy,
+    ForecastAdjustment,
+    ForecastMethod,
+    ForecastRun,
+    PlanningSettings,
+)
+
+PERCENT_MIN, PERCENT_MAX = Decimal("-100"), Decimal("1000")
+# History loaded per run: the backtest's 28 days plus the longest look-back of any method
+# (26 weeks: the statistical fit, and weighted weeks at its maximum N).
+LOOKBACK_DAYS = fc.BACKTEST_DAYS + fc.STATISTICAL_FIT_DAYS
+
+
+def planning_settings(process) -> PlanningSettings:
+    """The process's planning settings, or the defaults (unsaved) when it has none."""
+    found = PlanningSettings.objects.of(process=process).first()
+    return found or PlanningSettings(process=process)
+
+
+def local_today(process) -> date:
+    """Today on the process's local calendar (django.utils.timezone.now, so tests can freeze it)."""
+    return timezone.now().astimezone(ZoneInfo(process.timezone)).date()
+
+
+def load_history(process, today: date) -> fc.History:
+    """The interval history of the LOOKBACK_DAYS local days before `today` (today itself, not yet
+    complete, is left out)."""
+    first = IntervalKpi.objects.of(process=process).aggregate(first=Min("local_date"))["first"]
+    start, end = today - timedelta(days=LOOKBACK_DAYS), today - timedelta(days=1)
+    rows = history(process, start, end) if first is not None and first <= end else {}
+    return fc.build_history(rows, ZoneInfo(process.timezone), process.interval_minutes, first, start, end)
+
+
+def open_masks(process, hist: fc.History, days) -> dict[date, np.ndarray | None]:
+    """Per local day, True for each interval with any open time by the process's service
+    calendar (None: open 24 × 7, no calendar)."""
+    spec = CalendarSpec.load(process.calendar) if process.calendar_id else CalendarSpec.always_open()
+    if spec.is_open_24x7:
+        return dict.fromkeys(days)
+    tz, step = hist.tz, timedelta(minutes=hist.minutes)
+    return {day: np.array([spec.open_in_interval(s, s + step, tz) > 0 for s in hist.frame(day).starts]) for day in days}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run found and wrote (the ForecastRun row plus the backtest for callers who show it)."""
+
+    run: ForecastRun
+    backtest: fc.Backtest
+    rows: int
+
+
+def forecast_run(*, process) -> RunResult:
+    """Backtest every method over the last 28 local days (one day ahead), choose the method (the
+    pinned one, else the lowest interval WAPE; ties: weighted weeks), and replace the process's
+    Forecast rows of those 28 days (the chosen method's backtest) and of the next 42 days from
+    local today (with the adjustments applied) and its ForecastAccuracy rows, in one transaction.
+    Safe to run twice: the same history gives the same rows."""
+    started = clock.perf_counter()
+    today = local_today(process)
+    settings = planning_settings(process)
+    n = settings.weighted_weeks
+    hist = load_history(process, today)
+    backtest_days = [today - timedelta(days=k) for k in range(fc.BACKTEST_DAYS, 0, -1)]
+    future_days = [today + timedelta(days=k) for k in range(fc.HORIZON_DAYS)]
+    masks = open_masks(process, hist, backtest_days + future_days)
+    result = fc.backtest(hist, backtest_days, n, masks)
+    pinned = settings.forecast_method
+    method = fc.choose_method(result.wape, pinned)
+    notes = []
+    future = fc.forecast_days(hist, method, future_days, today, n)
+    if not future and method == ForecastMethod.STATISTICAL:
+        notes.append("The statistical model needs 4 weeks of history: weighted weeks forecast instead.")
+        method = ForecastMethod.WEIGHTED_WEEKS
+        future = fc.forecast_days(hist, method, future_days, today, n)
+    if not future:
+        notes.append("No history before today: nothing to forecast from.")
+    future = {day: fc.closed_to_zero(found, masks.get(day)) for day, found in future.items()}
+    past = result.forecasts.get(method, {})
+    run = ForecastRun(
+        process=process, created_at=timezone.now(), method=method, pinned=bool(pinned),
+        wape={m: None if result.wape.get(m) is None else round(result.wape[m], 4) for m in fc.METHODS},
+        backtest_start=backtest_days[0], backtest_end=backtest_days[-1],
+        horizon_start=future_days[0], horizon_end=future_days[-1], notes=" ".join(notes),
+    )  # fmt: skip
+    rows = _write(process, run, result, past, future, (backtest_days[0], future_days[-1]), started)
+    return RunResult(run, result, rows)
+
+
+@transaction.atomic
+def _write(process, run, result: fc.Backtest, past, future, written: tuple[date, date], started: float) -> int:
+    """Replace the process's forecast rows in `written` and its backtest accuracy, record the run."""
+    now = run.created_at
+    adjustments = _adjustments(process)
+    rows = []
+    for day, found in [*past.items(), *future.items()]:
+        factors = fc.adjustment_factors(found.frame.starts, adjustments) if day in future else None
+        for n, start in enumerate(found.frame.starts):
+            base = round(float(found.contacts[n]), 4)
+            contacts = round(base * factors[n], 4) if factors is not None else base
+            rows.append(Forecast(process_id=process.pk, interval_start=start, local_date=day, method=found.method,
+                                 base_contacts=base, contacts=contacts, aht=round(float(found.aht[n]), 3),
+                                 generated_at=now))  # fmt: skip
+    Forecast.objects.of(process=process).filter(local_date__range=written).delete()
+    Forecast.objects.bulk_create(rows, batch_size=2000)
+    ForecastAccuracy.objects.of(process=process).filter(
+        local_date__range=(run.backtest_start, run.backtest_end)
+    ).delete()
+    ForecastAccuracy.objects.bulk_create(
+        [
+            ForecastAccuracy(
+                process=process,
+                method=a.method,
+                local_date=a.day,
+                actual=a.actual,
+                forecast=round(a.forecast, 4),
+                absolute_error=round(a.absolute_error, 4),
+            )  # fmt: skip
+            for rows_of in result.accuracy.values()
+            for a in rows_of
+        ]
+    )
+    run.seconds = round(clock.perf_counter() - started, 3)
+    run.save()
+    return len(rows)
+
+
+def _adjustments(process) -> list[tuple[datetime, datetime, float]]:
+    return [
+        (a.start, a.end, float(a.percent))
+        for a in ForecastAdjustment.objects.of(process=process).only("start", "end", "percent")
+    ]
+
+
+@transaction.atomic
+def forecast_adjustments_apply(*, process) -> int:
+    """Recompute the contacts of the process's future forecast rows (local today on) from their
+    base contacts and every adjustment: contacts = base × Π(1 + percent ÷ 100). Returns the rows
+    changed. The same rule a forecast run applies; no method is re-run (the base is unchanged)."""
+    adjustments = _adjustments(process)
+    rows = list(Forecast.objects.of(process=process).filter(local_date__gte=local_today(process)).select_for_update())
+    factors = fc.adjustment_factors([row.interval_start for row in rows], adjustments)
+    changed = []
+    for row, factor in zip(rows, factors, strict=True):
+        contacts = round(row.base_contacts * factor, 4)
+        if contacts != row.contacts:
+            row.contacts = contacts
+            changed.append(row)
+    Forecast.objects.of(process=process).bulk_update(changed, ["contacts"], batch_size=2000)
+    return len(changed)
+
+
+def _local_moment(value: datetime, tz: ZoneInfo) -> datetime:
+    """A naive local datetime of the process's zone as an aware one (an ambiguous time: its first
+    occurrence; a nonexistent one, in a spring-forward gap, is read with the offset before it)."""
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
+def _percent(value) -> Decimal:
+    try:
+        percent = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(
+            {"percent": f"{str(value)[:40]!r} is not a number (a change in %, e.g. 20 or -15)."}
+        ) from None
+    if not percent.is_finite() or not PERCENT_MIN <= percent <= PERCENT_MAX:
+        raise ValidationError({"percent": "The change must be between −100 % and +1000 %."})
+    if percent != percent.quantize(Decimal("0.01")):
+        raise ValidationError({"percent": "At most two decimals."})
+    return percent
+
+
+def _span(process, day, start, end) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(process.timezone)
+    if day is not None and (start is not None or end is not None):
+        raise ValidationError({"day": "Give either a day or a start and an end, not both."})
+    if day is not None:
+        return day_bounds(day, tz)
+    if start is None or end is None:
+        missing = {
+            name: "Required unless a whole day is given." for name, v in (("start", start), ("end", end)) if v is None
+        }
+        raise ValidationError(missing or {"day": "Give a day, or a start and an end."})
+    low, high = _local_moment(start, tz), _local_moment(end, tz)
+    if high <= low:
+        raise ValidationError({"end": "The end must be after the start."})
+    return fc.utc(low), fc.utc(high)
+
+
+@transaction.atomic
+def forecast_adjustment_create(
+    *, process, user, percent, note: str, day: date | None = None, start: datetime | None = None, end=None
+) -> ForecastAdjustment:
+    """A planner's adjustment of the process's forecast: a whole local day, or local datetimes
+    [start, end) in the process's zone, scaled by `percent` (−100..+1000; +20 = 20 % more), with
+    a required note; kept with who and when, and applied at once to the stored future forecast
+    (an interval is scaled when its start lies in the span)."""
+    note = (note or "").strip()
+    errors = {}
+    try:
+        percent = _percent(percent)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not note:
+        errors["note"] = ["Say why (a campaign, an outage, a holiday): the note is required."]
+    try:
+        low, high = _span(process, day, start, end)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    adjustment = ForecastAdjustment(process=process, start=low, end=high, percent=percent, note=note[:500],
+                                    created_by=user if getattr(user, "is_authenticated", False) else None)  # fmt: skip
+    adjustment.full_clean(exclude=["process", "created_by"])
+    adjustment.save()
+    forecast_adjustments_apply(process=process)
+    return adjustment
+
+
+def planning_method_pin(*, process, method: str) -> PlanningSettings:
+    """Pin the forecast method of a process ("" = choose automatically by the backtest)."""
+    if method and method not in ForecastMethod.values:
+        raise ValidationError({"forecast_method": f"{method[:40]!r} is not a forecast method."})
+    settings = planning_settings(process)
+    settings.forecast_method = method
+    settings.save()
+    return settings
