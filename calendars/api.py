@@ -2,6 +2,7 @@
 its weekly hours and holidays as nested lists; a list given on write replaces the stored one."""
 
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bpo_portal.api import ModelSerializer, ScopedSlugRelatedField, ScopedViewSet
@@ -9,13 +10,19 @@ from calendars.models import Holiday, OpeningHours, ServiceCalendar, Weekday
 from calendars.services import calendar_create, calendar_update
 from clients.models import Client
 
-_HHMM = {"format": "%H:%M", "input_formats": ["%H:%M"]}
+
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
+class ClockField(serializers.TimeField):
+    """A local wall-clock time as HH:MM (in and out)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
 
 
 class HoursSerializer(serializers.ModelSerializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 = Monday … 6 = Sunday.")
-    start = serializers.TimeField(help_text="HH:MM, local wall-clock time of the process.", **_HHMM)
-    end = serializers.TimeField(help_text="HH:MM, after the start (the same day).", **_HHMM)
+    start = ClockField(help_text="HH:MM, local wall-clock time of the process.")
+    end = ClockField(help_text="HH:MM, after the start (the same day).")
 
     class Meta:
         model = OpeningHours
@@ -28,10 +35,12 @@ class HoursSerializer(serializers.ModelSerializer):
 
 
 class HolidaySerializer(serializers.ModelSerializer):
-    start = serializers.TimeField(
-        required=False, allow_null=True, help_text="HH:MM; with no start and end the date is closed all day.", **_HHMM
+    start = ClockField(
+        required=False,
+        allow_null=True,
+        help_text="HH:MM; with no start and end the date is closed all day.",
     )
-    end = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM, after the start.", **_HHMM)
+    end = ClockField(required=False, allow_null=True, help_text="HH:MM, after the start.")
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
     class Meta:
