@@ -19,6 +19,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
+from accounts.models import User
+from demo import planning
 from demo.master_data import demo_logins, seed_master_data
 from processes.demo_interactions import COLUMNS, demo_interaction_rows
 from processes.imports import ImportFailed, import_csv
@@ -72,6 +74,9 @@ class Command(BaseCommand):
     def _seed(self, *, days: int, scale: float, no_interactions: bool) -> None:
         created = seed_master_data()
         self.stdout.write("Demo master data created." if created else "Demo master data already present.")
+        admin = User.objects.get(username="admin")
+        calendars = planning.seed_calendars(admin, timezone.now().date())
+        self.stdout.write("Demo calendars created." if calendars else "Demo calendars already present.")
         if not no_interactions:
             self._interactions(days, scale)
         made = work_demo.seed_work_items()
@@ -85,6 +90,8 @@ class Command(BaseCommand):
             recompute_marked_kpis()
             made = reports_demo_last_month()
             self.stdout.write(f"Demo reports: {', '.join(made)}." if made else "Demo reports already present.")
+            forecasts = planning.seed_forecasts()
+            self.stdout.write(f"Demo forecasts (6 weeks ahead, chosen by backtest WAPE): {forecasts}.")
 
     def _interactions(self, days: int, scale: float) -> None:
         now = timezone.now()
