@@ -239,3 +239,14 @@ def test_the_overviews_staffing_column_keeps_its_query_count_bounded(client, alp
             response = client.get(reverse("dashboards:overview"))
     assert len(response.context["rows"]) == 5
     assert len(after) == len(before), [q["sql"][:120] for q in after.captured_queries]
+
+
+def test_the_interval_table_shows_local_wall_clock_times(client, alpha, bravo):
+    """The table's interval start is the process's local time, not the portal's zone relabelled
+    (the template's time filter would turn an aware local time back into the portal's zone)."""
+    for tenant, cell in [(alpha, "<td>09:00 IST"), (bravo, "<td>09:00 EDT")]:
+        _c1(tenant.process)
+        client.force_login(tenant.ops)
+        html = client.get(day_url(tenant.process, date="2026-10-05")).content.decode()
+        assert cell in html
+        assert html.count("<td>00:00 ") == 1  # the local day starts at local midnight
