@@ -220,7 +220,8 @@ def incremental_phase(args, variants) -> tuple[dict, dict, list]:
         done.update(engine.recompute_marked())
 
     result = alternate(variants, args.inc_repeat, prepare, work, "incremental")
-    return result, {"rows": added["rows"], "import_s": added["seconds"], **done}, marked
+    info = {"imported_rows": added["rows"], "import_s": added["seconds"], "marks": len(marked)}
+    return result, {**info, **{f"last_run_{k}": v for k, v in done.items()}}, marked
 
 
 def main():
