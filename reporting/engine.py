@@ -67,13 +67,12 @@ INTERVAL_COMPONENTS = ("offered", "received", "short_abandoned", "abandoned", "a
 INTERVAL_SECONDS = 900
 
 
-def _interval_start_sql(alias: str = "i") -> str:
-    """The start of the UTC 15-minute interval holding `alias`.arrived_us, as the database stores a
-    datetime (PostgreSQL timestamptz; SQLite the text Django writes)."""
-    bucket = f"(({alias}.arrived_us / {INTERVAL_SECONDS * 1_000_000}) * {INTERVAL_SECONDS})"
+def _interval_start_sql(bucket: str) -> str:
+    """The start of UTC 15-minute interval number `bucket` (arrived_us ÷ 900 s), as the database
+    stores a datetime (PostgreSQL timestamptz; SQLite the text Django writes)."""
     if connection.vendor == "postgresql":
-        return f"to_timestamp({bucket})"
-    return f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {bucket}, 'unixepoch')"
+        return f"to_timestamp({bucket} * {INTERVAL_SECONDS})"
+    return f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {bucket} * {INTERVAL_SECONDS}, 'unixepoch')"
 
 
 def _interval_columns() -> list[str]:
@@ -81,24 +80,39 @@ def _interval_columns() -> list[str]:
 
 
 def _interval_select_sql(where: str) -> str:
+    """The interval components of the interactions matching `where`, grouped by the integer
+    interval number (grouping by the converted timestamp made PostgreSQL expect one group per
+    row and sort 10M rows on disk: 50 s instead of about the daily statement's time)."""
     components = component_sql("i", "p")
-    start = _interval_start_sql("i")
+    bucket = f"i.arrived_us / {INTERVAL_SECONDS * 1_000_000}"
     return (
-        f"SELECT i.process_id, i.local_date, {start} AS interval_start, "
-        f"{', '.join(f'{components[name]} AS {name}' for name in INTERVAL_COMPONENTS)}, "
-        "%(computed_at)s AS computed_at "
+        f"SELECT g.process_id, g.local_date, {_interval_start_sql('g.bucket')} AS interval_start, "
+        f"{', '.join(f'g.{name}' for name in INTERVAL_COMPONENTS)}, %(computed_at)s AS computed_at FROM ("
+        f"SELECT i.process_id, i.local_date, {bucket} AS bucket, "
+        f"{', '.join(f'{components[name]} AS {name}' for name in INTERVAL_COMPONENTS)} "
         "FROM processes_interaction i JOIN processes_process p ON p.id = i.process_id "
-        f"WHERE {where} GROUP BY i.process_id, i.local_date, {start}"
+        f"WHERE {where} GROUP BY i.process_id, i.local_date, {bucket}) g"
     )
+
+
+_FRESH_INTERVALS = "kpi_fresh_intervals"
 
 
 def _rewrite_intervals(cursor, where: str, params: dict) -> int:
     """Replace the interval history of the (process, day) pairs selected by `where`, in the
-    caller's transaction (the same one as the daily components)."""
+    caller's transaction (the same one as the daily components). On PostgreSQL the aggregation
+    runs as CREATE TEMP TABLE … AS (a parallel plan; INSERT … SELECT never is), as in `_rewrite`."""
+    columns = ", ".join(_interval_columns())
+    if connection.vendor == "postgresql":
+        cursor.execute(f"DROP TABLE IF EXISTS {_FRESH_INTERVALS}")
+        cursor.execute(f"CREATE TEMP TABLE {_FRESH_INTERVALS} ON COMMIT DROP AS {_interval_select_sql(where)}", params)
+        cursor.execute(f"DELETE FROM reporting_intervalkpi AS i WHERE {where}", params)
+        cursor.execute(f"INSERT INTO reporting_intervalkpi ({columns}) SELECT * FROM {_FRESH_INTERVALS}")
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {_FRESH_INTERVALS}")
+        return written
     cursor.execute(f"DELETE FROM reporting_intervalkpi AS i WHERE {where}", params)
-    cursor.execute(
-        f"INSERT INTO reporting_intervalkpi ({', '.join(_interval_columns())}) {_interval_select_sql(where)}", params
-    )
+    cursor.execute(f"INSERT INTO reporting_intervalkpi ({columns}) {_interval_select_sql(where)}", params)
     return cursor.rowcount
 
 
