@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -24,14 +25,16 @@ from django.core.management import call_command
 from django.db.models import F, Max
 from django.utils import timezone
 
+from calendars.models import ServiceCalendar
 from clients.models import Client
 from demo.master_data import demo_logins
-from processes.models import Interaction
+from processes.models import Interaction, Process
 from quality.demo import DEMO_LOGINS as QUALITY_LOGINS
 from quality.models import Evaluation
 from reporting.models import DailyKpi
 from sla.models import Report, ReportVersion
 from work.models import Status, WorkItem, WorkItemEvent
+from workforce.models import Forecast, ForecastRun
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +143,21 @@ def _assert_consistent(now: datetime) -> None:
         has_figures = DailyKpi.objects.filter(client=client, local_date__range=(month, month_end)).exists()
         report = Report.objects.filter(client=client, month=month, current__isnull=False).exists()
         assert report == has_figures, (client.code, month)
+    _assert_planning(now)
+
+
+def _assert_planning(now: datetime) -> None:
+    """Workforce planning on every date: ACME-EMAIL's calendar with the holidays of the years
+    around today, and a forecast of every active process from its local today, 42 days ahead."""
+    calendar = ServiceCalendar.objects.get(code="ACME-BUSINESS")
+    assert calendar.processes.filter(code="ACME-EMAIL").exists()
+    years = {day.year for day in calendar.holidays.values_list("date", flat=True)}
+    assert timezone.localdate(now).year in years
+    for process in Process.objects.filter(active=True):
+        today = now.astimezone(ZoneInfo(process.timezone)).date()
+        days = Forecast.objects.filter(process=process, local_date__gte=today).values_list("local_date", flat=True)
+        assert min(days) == today and max(days) == today + timedelta(days=41), process.code
+        assert ForecastRun.objects.filter(process=process).exists()
 
 
 def _run_one(day: date, number: int, django_capture_on_commit_callbacks) -> None:
