@@ -17,7 +17,7 @@ Methods, each forecasting the days on or after an origin from the history strict
   week weighing N. Weeks before the history starts are left out (not counted as 0): with three
   weeks of history the weights are N, N−1, N−2, normalised.
 - **statistical**: AutoETS (statsforecast, model "ANA": additive error, no trend, additive weekly
-  season of 7 days) fitted on the daily totals of the last 26 weeks (weekly seasonality), spread
+  season of 7 days) fitted on the daily totals of the last 13 weeks (weekly seasonality), spread
   over the day by the weighted-weeks intraday profile of that weekday (daily seasonality). It
   needs at least 4 weeks (28 days) of history before the origin. Why not MSTL on the interval
   series: a fit on 15-minute data took ~2.4 s here, and the backtest refits it for every one of
@@ -49,7 +49,7 @@ Key = tuple[int, int]  # (local wall-clock minute of the interval's start, fold)
 METHODS = (ForecastMethod.SEASONAL_NAIVE, ForecastMethod.WEIGHTED_WEEKS, ForecastMethod.STATISTICAL)
 DEFAULT_METHOD = ForecastMethod.WEIGHTED_WEEKS
 STATISTICAL_MIN_DAYS = 28
-STATISTICAL_FIT_DAYS = 182
+STATISTICAL_FIT_DAYS = 91  # 13 weeks of daily totals
 BACKTEST_DAYS = 28
 HORIZON_DAYS = 42
 _WEEK = timedelta(days=7)

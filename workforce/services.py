@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -33,9 +33,12 @@ from workforce.models import (
 )
 
 PERCENT_MIN, PERCENT_MAX = Decimal("-100"), Decimal("1000")
-# History loaded per run: the backtest's 28 days plus the longest look-back of any method
-# (26 weeks: the statistical fit, and weighted weeks at its maximum N).
-LOOKBACK_DAYS = fc.BACKTEST_DAYS + fc.STATISTICAL_FIT_DAYS
+
+
+def lookback_days(weeks: int) -> int:
+    """Local days of history a run loads: the backtest's 28 days plus the longest look-back of a
+    method (the statistical fit's 13 weeks, or N weighted weeks when N is more)."""
+    return fc.BACKTEST_DAYS + max(fc.STATISTICAL_FIT_DAYS, 7 * weeks)
 
 
 def planning_settings(process) -> PlanningSettings:
@@ -49,11 +52,11 @@ def local_today(process) -> date:
     return timezone.now().astimezone(ZoneInfo(process.timezone)).date()
 
 
-def load_history(process, today: date) -> fc.History:
-    """The interval history of the LOOKBACK_DAYS local days before `today` (today itself, not yet
-    complete, is left out)."""
+def load_history(process, today: date, weeks: int = 8) -> fc.History:
+    """The interval history of the `lookback_days(weeks)` local days before `today` (today itself,
+    not yet complete, is left out)."""
     first = IntervalKpi.objects.of(process=process).aggregate(first=Min("local_date"))["first"]
-    start, end = today - timedelta(days=LOOKBACK_DAYS), today - timedelta(days=1)
+    start, end = today - timedelta(days=lookback_days(weeks)), today - timedelta(days=1)
     rows = history(process, start, end) if first is not None and first <= end else {}
     return fc.build_history(rows, ZoneInfo(process.timezone), process.interval_minutes, first, start, end)
 
@@ -87,7 +90,7 @@ def forecast_run(*, process) -> RunResult:
     today = local_today(process)
     settings = planning_settings(process)
     n = settings.weighted_weeks
-    hist = load_history(process, today)
+    hist = load_history(process, today, n)
     backtest_days = [today - timedelta(days=k) for k in range(fc.BACKTEST_DAYS, 0, -1)]
     future_days = [today + timedelta(days=k) for k in range(fc.HORIZON_DAYS)]
     masks = open_masks(process, hist, backtest_days + future_days)
@@ -122,14 +125,13 @@ def _write(process, run, result: fc.Backtest, past, future, written: tuple[date,
     rows = []
     for day, found in [*past.items(), *future.items()]:
         factors = fc.adjustment_factors(found.frame.starts, adjustments) if day in future else None
+        bases = np.round(found.contacts.astype(float), 4).tolist()
+        ahts = np.round(found.aht.astype(float), 3).tolist()
         for n, start in enumerate(found.frame.starts):
-            base = round(float(found.contacts[n]), 4)
-            contacts = round(base * factors[n], 4) if factors is not None else base
-            rows.append(Forecast(process_id=process.pk, interval_start=start, local_date=day, method=found.method,
-                                 base_contacts=base, contacts=contacts, aht=round(float(found.aht[n]), 3),
-                                 generated_at=now))  # fmt: skip
+            contacts = round(bases[n] * factors[n], 4) if factors is not None else bases[n]
+            rows.append((process.pk, start, day, found.method, bases[n], contacts, ahts[n], now))
     Forecast.objects.of(process=process).filter(local_date__range=written).delete()
-    Forecast.objects.bulk_create(rows, batch_size=2000)
+    _insert_forecasts(rows)
     ForecastAccuracy.objects.of(process=process).filter(
         local_date__range=(run.backtest_start, run.backtest_end)
     ).delete()
@@ -150,6 +152,30 @@ def _write(process, run, result: fc.Backtest, past, future, written: tuple[date,
     run.seconds = round(clock.perf_counter() - started, 3)
     run.save()
     return len(rows)
+
+
+_FORECAST_FIELDS = ("process", "interval_start", "local_date", "method", "base_contacts", "contacts", "aht",
+                   "generated_at")  # fmt: skip
+_INSERT_BATCH = 100  # rows per INSERT: 800 parameters, under SQLite's oldest limit of 999
+
+
+def _insert_forecasts(rows: list[tuple]) -> None:
+    """Insert Forecast rows (values in _FORECAST_FIELDS order) with multi-row INSERTs. A run
+    writes ~7,000 rows; bulk_create's per-object preparation took longer than the database
+    (bench/forecast_bench.py), so the values are adapted here once per column type."""
+    meta, ops = Forecast._meta, connection.ops
+    columns = ", ".join(ops.quote_name(meta.get_field(name).column) for name in _FORECAST_FIELDS)
+    placeholders = "(" + ", ".join(["%s"] * len(_FORECAST_FIELDS)) + ")"
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), _INSERT_BATCH):
+            batch = rows[first : first + _INSERT_BATCH]
+            params = []
+            for pid, start, day, method, base, contacts, aht, generated in batch:
+                params += [pid, ops.adapt_datetimefield_value(start), ops.adapt_datefield_value(day), method, base,
+                           contacts, aht, ops.adapt_datetimefield_value(generated)]  # fmt: skip
+            values = ", ".join([placeholders] * len(batch))
+            sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608 - names from the model
+            cursor.execute(sql, params)
 
 
 def _adjustments(process) -> list[tuple[datetime, datetime, float]]:
