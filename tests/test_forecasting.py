@@ -333,9 +333,10 @@ def test_task_and_command(process, frozen):
 
 
 def test_speed_of_one_process_run(process, frozen):
-    """The speed target: all methods with the backtest for one process well under a few seconds
-    (the statsforecast import is paid once per worker, not here: it was imported above)."""
+    """All methods with the backtest for one process: about 1 s on an idle machine
+    (bench/forecast_bench.py); the bound here only catches a run gone an order of magnitude slow
+    on a loaded test machine. The statsforecast import is paid once per worker, before the run."""
     _history_for(process, days=210)
     fc.ets_daily(np.ones(30), 1)  # warm the import and numba
     run = services.forecast_run(process=process).run
-    assert run.seconds < 5
+    assert run.seconds < 20
