@@ -71,6 +71,7 @@ def test_forecast_api_actual_aht_is_null_without_handled(forecast):
         ({"process": "ALPHA-VOICE", "start": "2026-12-01"}, "end"),
         ({"process": "ALPHA-VOICE", "start": "2026-13-01", "end": "2026-12-02"}, "start"),
         ({"process": "ALPHA-VOICE", "start": "yesterday", "end": "2026-12-02"}, "start"),
+        ({"process": "ALPHA-VOICE", "start": "0001-01-01", "end": "0001-01-02"}, "start"),
         ({"process": "ALPHA-VOICE", "start": "2026-12-03", "end": "2026-12-02"}, "end"),
         ({"process": "ALPHA-VOICE", "start": "2026-01-01", "end": "2026-12-02"}, "end"),
         ({"process": "ALPHA-VOICE", "start": "2026-12-01", "end": "2026-12-02", "page_size": "0"}, "page_size"),

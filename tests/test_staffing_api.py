@@ -68,6 +68,8 @@ def test_pages(alpha):
         ({"process": "ALPHA-VOICE", "date": "2026-13-01"}, "date"),
         ({"process": "ALPHA-VOICE", "date": "05/10/2026"}, "date"),
         ({"process": "ALPHA-VOICE", "date": "２０２６-10-05"}, "date"),
+        ({"process": "ALPHA-VOICE", "date": "0001-01-01"}, "date"),  # its local day would leave the calendar
+        ({"process": "ALPHA-VOICE", "date": "9999-12-31"}, "date"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_parameter(alpha, query, field):

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bpo_portal.drf import Pagination
+from bpo_portal.parsing import FIRST_DATE_YEAR, LAST_DATE_YEAR, parse_calendar_date
 from processes.models import Process
 from workforce import erlang, selectors
 from workforce.forecasting import METHODS
@@ -171,11 +172,11 @@ def _forecast_params(params) -> tuple[str, date, date]:
             errors[name] = ["This parameter is required: a local date (YYYY-MM-DD)."]
             continue
         try:
-            days[name] = date.fromisoformat(raw) if raw.isascii() and len(raw) == 10 else None
+            days[name] = parse_calendar_date(raw) if raw.isascii() and len(raw) == 10 else None
         except ValueError:
             days[name] = None
         if days[name] is None:
-            errors[name] = [f"{raw[:40]!r} is not a date (YYYY-MM-DD)."]
+            errors[name] = [f"{raw[:40]!r} is not a date (YYYY-MM-DD, years {FIRST_DATE_YEAR}–{LAST_DATE_YEAR})."]
     if not errors and days["end"] < days["start"]:
         errors["end"] = ["end is before start."]
     elif not errors and (days["end"] - days["start"]).days + 1 > FORECAST_MAX_DAYS:

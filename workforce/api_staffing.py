@@ -2,8 +2,6 @@
 on one local day, per planning interval (WFM.md "Staffing requirement (Erlang C)"; computed by
 workforce.staffing)."""
 
-from datetime import date
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -11,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bpo_portal.drf import Pagination
+from bpo_portal.parsing import FIRST_DATE_YEAR, LAST_DATE_YEAR, parse_calendar_date
 from processes.models import Process
 from workforce import staffing
 
@@ -97,11 +96,14 @@ def _parse(request):
         errors["date"] = ["This parameter is required: a local date YYYY-MM-DD."]
     else:
         try:
-            day = date.fromisoformat(raw) if raw.isascii() and len(raw) == 10 else None
+            day = parse_calendar_date(raw) if raw.isascii() and len(raw) == 10 else None
         except ValueError:
             day = None
         if day is None:
-            errors["date"] = [f"{raw[:40]!r} is not a date: use YYYY-MM-DD (a local date of the process)."]
+            errors["date"] = [
+                f"{raw[:40]!r} is not a date: use YYYY-MM-DD (a local date of the process, years "
+                f"{FIRST_DATE_YEAR}–{LAST_DATE_YEAR})."
+            ]
     if errors:
         raise ValidationError(errors)
     process = Process.objects.visible_to(request.user).filter(code__iexact=code).first()

@@ -5,7 +5,7 @@ workforce.selectors, writes through workforce.services."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 
 from bpo_portal.exports import SafeCsvWriter
 from bpo_portal.pages import ScopedMixin
+from bpo_portal.parsing import parse_calendar_date
 from bpo_portal.tasks import enqueue_on_commit
 from bpo_portal.timezones import zone_abbreviation, zone_label
 from processes.models import Process
@@ -48,7 +49,7 @@ class ForecastPageView(ScopedMixin, TemplateView):
         self.today = services.local_today(self.process)
         raw = self.request.GET.get("date", "")
         try:
-            self.day = date.fromisoformat(raw) if raw else self.today
+            self.day = parse_calendar_date(raw) if raw else self.today
         except ValueError:
             self.day, self.date_error = self.today, f"{raw[:40]!r} is not a date (YYYY-MM-DD): showing today."
         else:

@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 
 from bpo_portal.exports import SafeCsvWriter
 from bpo_portal.pages import ScopedMixin
+from bpo_portal.parsing import FIRST_DATE_YEAR, LAST_DATE_YEAR, parse_calendar_date
 from bpo_portal.timezones import zone_abbreviation, zone_label
 from processes.models import Process
 from workforce import erlang, staffing
@@ -40,11 +41,12 @@ def parse_day(raw: str | None, default: date, name: str = "date") -> date:
     raw = raw.strip()
     try:
         if raw.isascii() and len(raw) == 10:
-            return date.fromisoformat(raw)
+            return parse_calendar_date(raw)
     except ValueError:
         pass
     raise BadDate(
-        f"The parameter '{name}' must be a date written YYYY-MM-DD (a local date of the process), not {raw[:40]!r}."
+        f"The parameter '{name}' must be a date written YYYY-MM-DD (a local date of the process, years "
+        f"{FIRST_DATE_YEAR}–{LAST_DATE_YEAR}), not {raw[:40]!r}."
     )
 
 
