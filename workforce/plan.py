@@ -55,6 +55,7 @@ from processes.models import Comparator, Metric, SLATarget, SLFormula
 from reporting.models import DailyKpi
 from reporting.periods import month_bounds
 from reporting.selectors import kpi_sums
+from sla.compliance import local_today
 from workforce import erlang
 from workforce.intervals import day_bounds, planning_start
 from workforce.models import Forecast, PlanningSettings
@@ -81,9 +82,7 @@ class Settings:
     @classmethod
     def of(cls, process, planning: PlanningSettings | None = None) -> Settings:
         if planning is None:
-            planning = PlanningSettings.objects.of(process=process).first()
-        if planning is None:
-            return cls()
+            planning = PlanningSettings.objects.of(process=process).first() or PlanningSettings(process=process)
         return cls(float(planning.max_occupancy) / 100, float(planning.shrinkage) / 100, planning.concurrency)
 
 
@@ -399,7 +398,7 @@ def build(process, *, now: datetime | None = None, targets=None, so_far=None, pl
     if target is None:
         return None
     tz = ZoneInfo(process.timezone)
-    today = now.astimezone(tz).date()
+    today = local_today(process, now)
     first, last = month_bounds(today)
     plan = Plan(
         process=process,

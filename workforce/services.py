@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from calendars.open_time import CalendarSpec
 from reporting.models import IntervalKpi
+from sla.compliance import local_today
 from workforce import forecasting as fc
 from workforce.intervals import day_bounds, history
 from workforce.models import (
@@ -45,11 +46,6 @@ def planning_settings(process) -> PlanningSettings:
     """The process's planning settings, or the defaults (unsaved) when it has none."""
     found = PlanningSettings.objects.of(process=process).first()
     return found or PlanningSettings(process=process)
-
-
-def local_today(process) -> date:
-    """Today on the process's local calendar (django.utils.timezone.now, so tests can freeze it)."""
-    return timezone.now().astimezone(ZoneInfo(process.timezone)).date()
 
 
 def load_history(process, today: date, weeks: int = 8) -> fc.History:

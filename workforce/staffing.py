@@ -52,6 +52,7 @@ from agents.models import Agent
 from calendars.models import ServiceCalendar
 from calendars.open_time import CalendarSpec
 from processes.models import SLATarget
+from sla.compliance import local_today
 from workforce import erlang
 from workforce.intervals import day_intervals
 from workforce.models import Forecast, PlanningSettings
@@ -191,22 +192,21 @@ def load_inputs(processes) -> dict[int, Inputs]:
 
 
 def _inputs(process, planning, target, scheduled) -> Inputs:
-    def pct(value, default):
-        return float(value) if value is not None else default
-
+    has_settings = planning is not None
+    planning = planning or PlanningSettings(process=process)  # the model's defaults (WFM.md's)
     return Inputs(
         target=min(target, MAX_TARGET) if target is not None else DEFAULT_TARGET,
         target_source="SLA target" if target is not None else "default",
         threshold=process.sl_threshold_seconds,
-        max_occupancy=pct(planning and planning.max_occupancy, erlang.DEFAULT_MAX_OCCUPANCY * 100),
-        shrinkage=pct(planning and planning.shrinkage, erlang.DEFAULT_SHRINKAGE * 100),
-        concurrency=planning.concurrency if planning else 1,
-        paid_hours_per_fte=pct(planning and planning.paid_hours_per_fte, 8.0),
+        max_occupancy=float(planning.max_occupancy),
+        shrinkage=float(planning.shrinkage),
+        concurrency=planning.concurrency,
+        paid_hours_per_fte=float(planning.paid_hours_per_fte),
         scheduled=scheduled,
         interval_minutes=process.interval_minutes,
         queue=process.channel in QUEUE_CHANNELS,
         tat_hours=process.tat_hours,
-        has_settings=planning is not None,
+        has_settings=has_settings,
     )
 
 
@@ -394,12 +394,8 @@ def week_days(start: date) -> list[date]:
     return [start + timedelta(days=n) for n in range(7)]
 
 
-def today_in(process, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(process.timezone)).date()
-
-
 def gaps_today(processes, now: datetime) -> dict[int, DayPlan]:
     """Each process's plan for its own local today (bounded queries: see `plans_for`)."""
     processes = list(processes)
-    plans = plans_for(processes, {p.pk: [today_in(p, now)] for p in processes})
+    plans = plans_for(processes, {p.pk: [local_today(p, now)] for p in processes})
     return {pk: days[0] for pk, days in plans.items()}

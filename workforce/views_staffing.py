@@ -23,6 +23,7 @@ from bpo_portal.pages import ScopedMixin
 from bpo_portal.parsing import FIRST_DATE_YEAR, LAST_DATE_YEAR, parse_calendar_date
 from bpo_portal.timezones import zone_abbreviation, zone_label
 from processes.models import Process
+from sla.compliance import local_today
 from workforce import erlang, staffing
 from workforce.forms import PlanningSettingsForm, WhatIfForm
 from workforce.models import PlanningSettings
@@ -88,7 +89,7 @@ class ProcessPageMixin(ScopedMixin):
         scope = Process.objects.visible_to(request.user).select_related("client")
         self.process = get_object_or_404(scope, code__iexact=kwargs["code"])
         self.tz = ZoneInfo(self.process.timezone)
-        self.today = timezone.now().astimezone(self.tz).date()
+        self.today = local_today(self.process)
         try:
             return self.respond(request)
         except BadDate as exc:
