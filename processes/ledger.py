@@ -60,6 +60,18 @@ def days_marked(process_ids, *, once_per_transaction: bool = False) -> None:
 # --- marks ---------------------------------------------------------------------------------------------
 
 
+def day_runs(days) -> list[tuple[date, date]]:
+    """Consecutive runs of days as (first, last) pairs, in order: each an index range on
+    (process, local_date)."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and day - runs[-1][1] == timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
 def affected_days(day: date, fcr_window_days: int) -> list[date]:
     """The days whose figures an interaction arriving on local `day` can change, without looking
     at the data: its own, and the earlier days whose FCR window reaches it (one extra day covers

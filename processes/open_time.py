@@ -12,7 +12,7 @@ every process's rows, deliberately across tenants.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import reduce
 from operator import or_
 from zoneinfo import ZoneInfo
@@ -27,16 +27,6 @@ from processes.models import Interaction, Process
 
 _WHY = "the KPI engine keeps the open time of every process's TAT items"
 _CHUNK = 1000
-
-
-def _runs(days) -> list[tuple[date, date]]:
-    runs: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if runs and day - runs[-1][1] == timedelta(days=1):
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return runs
 
 
 def specs_by_process(process_ids=None) -> dict[int, tuple[CalendarSpec, ZoneInfo]]:
@@ -107,7 +97,9 @@ def _refresh(where: Q, process_ids=None) -> int:
 def refresh_days(days_by_process: dict[int, list[date]]) -> int:
     """Recompute open_seconds of the TAT items of the given local days of each process."""
     terms = [
-        Q(process_id=pid, local_date__range=run) for pid, days in sorted(days_by_process.items()) for run in _runs(days)
+        Q(process_id=pid, local_date__range=run)
+        for pid, days in sorted(days_by_process.items())
+        for run in ledger.day_runs(days)
     ]
     if not terms:
         return 0

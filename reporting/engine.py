@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from processes.ledger import refresh_repeat_flags
+from processes.ledger import day_runs, refresh_repeat_flags
 from processes.models import Interaction, KpiMark, Process
 from processes.open_time import refresh_days as refresh_open_seconds
 from processes.open_time import refresh_range as refresh_open_seconds_range
@@ -204,17 +204,6 @@ _MAX_RUNS_PER_STATEMENT = 200
 _ALL_PROCESSES = "i.local_date BETWEEN %(start)s AND %(end)s"
 
 
-def _runs(days: list[date]) -> list[tuple[date, date]]:
-    """Consecutive runs of days as (first, last) pairs."""
-    runs: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if runs and day - runs[-1][1] == timedelta(days=1):
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return runs
-
-
 def _fault_pause() -> None:
     """Fault injection for the "worker killed mid-recompute" test: with
     BPO_FAULT_PAUSE_IN_RECOMPUTE=<seconds> the engine waits between its delete and its insert,
@@ -245,7 +234,7 @@ def _days_condition(days_by_process: dict[int, list[date]], params: dict) -> str
     ops = connection.ops
     terms = []
     for process_id in sorted(days_by_process):
-        for start, end in _runs(days_by_process[process_id]):
+        for start, end in day_runs(days_by_process[process_id]):
             n = len(params)
             params[f"p{n}"] = process_id
             params[f"s{n}"] = ops.adapt_datefield_value(start)
@@ -386,7 +375,7 @@ def recompute_marked(process_ids: list[int] | None = None) -> dict[str, int]:
         batch[process_id] = [day for _, day, _, fcr_only in entries if not fcr_only]
         fcr_batch[process_id] = [day for _, day, _, fcr_only in entries if fcr_only]
         batch_marks += [(mark_id, marked_at) for mark_id, _, marked_at, _ in entries]
-        runs += len(_runs(batch[process_id])) + len(_runs(fcr_batch[process_id]))
+        runs += len(day_runs(batch[process_id])) + len(day_runs(fcr_batch[process_id]))
         if runs >= _MAX_RUNS_PER_STATEMENT or position == len(process_ids) - 1:
             with transaction.atomic():
                 done["rows"] += recompute_process_days(batch, fcr_batch)
