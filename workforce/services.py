@@ -167,8 +167,10 @@ def _insert_forecasts(rows: list[tuple]) -> None:
             batch = rows[first : first + _INSERT_BATCH]
             params = []
             for pid, start, day, method, base, contacts, aht, generated in batch:
-                params += [pid, ops.adapt_datetimefield_value(start), ops.adapt_datefield_value(day), method, base,
-                           contacts, aht, ops.adapt_datetimefield_value(generated)]  # fmt: skip
+                # float(): the methods hand numpy floats, which psycopg2 cannot adapt (SQLite can).
+                params += [pid, ops.adapt_datetimefield_value(start), ops.adapt_datefield_value(day), method,
+                           float(base), float(contacts), float(aht),
+                           ops.adapt_datetimefield_value(generated)]  # fmt: skip
             values = ", ".join([placeholders] * len(batch))
             sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608 - names from the model
             cursor.execute(sql, params)
