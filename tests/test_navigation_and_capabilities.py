@@ -66,6 +66,7 @@ OPERATIONS = (
     "kanban",
     [
         WORK_QUEUE,
+        STAFFING,
         ("Imports", "/processes/imports/", "upload"),
         ("Reports", "/reports/", "file-earmark-bar-graph"),
         ("API documentation", "/api/docs/", "braces"),
@@ -81,7 +82,6 @@ MANAGER_MENU = [
     HOME,
     DASHBOARD,
     OPERATIONS,
-    STAFFING,
     QUALITY,
     ("Master data", "database", [CLIENTS, PROCESSES, CALENDARS, TEAMS, AGENTS, USERS]),
 ]
@@ -92,8 +92,7 @@ MENUS = {
     "team_leader": [
         HOME,
         DASHBOARD,
-        WORK_QUEUE,
-        STAFFING,
+        ("Operations", "kanban", [WORK_QUEUE, STAFFING]),
         QUALITY,
         ("Master data", "database", [PROCESSES, TEAMS, AGENTS]),
     ],
@@ -146,7 +145,7 @@ def test_each_roles_menu_is_the_portals_menu(role):
 
 
 GROUP_OF = {
-    **dict.fromkeys(["Work queue", "My work", "Imports", "Reports", "API documentation"], "Operations"),
+    **dict.fromkeys(["Work queue", "Staffing", "My work", "Imports", "Reports", "API documentation"], "Operations"),
     **dict.fromkeys(["Clients", "Processes", "Calendars", "Teams", "Agents", "Users"], "Master data"),
 }
 

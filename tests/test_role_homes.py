@@ -233,8 +233,8 @@ def _menu(user, path="/"):
     return [(node["label"], [child["label"] for child in node.get("children", [])]) for node in menu]
 
 
-OPERATIONS = ["Work queue", "Imports", "Reports", "API documentation"]
-MASTER_DATA = ["Clients", "Processes", "Teams", "Agents", "Users"]
+OPERATIONS = ["Work queue", "Staffing", "Imports", "Reports", "API documentation"]
+MASTER_DATA = ["Clients", "Processes", "Calendars", "Teams", "Agents", "Users"]
 
 
 @pytest.mark.parametrize(
@@ -265,7 +265,7 @@ MASTER_DATA = ["Clients", "Processes", "Teams", "Agents", "Users"]
             [
                 ("Home", []),
                 ("Dashboard", []),
-                ("Work queue", []),
+                ("Operations", ["Work queue", "Staffing"]),
                 ("Quality", []),
                 ("Master data", ["Processes", "Teams", "Agents"]),
             ],

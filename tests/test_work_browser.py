@@ -23,7 +23,9 @@ def test_team_leader_bulk_assigns_ten_items_and_sees_loads_update(
     items = [WorkItemFactory(process=alpha.process, title=f"Morning task {n:02d}") for n in range(12)]
     WorkItemFactory(process=bravo.process, title="Bravo task")
     _sign_in(page, live_server, "tl_alpha", password)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Work queue").click()
+    main_menu = page.get_by_role("navigation", name="Main")
+    main_menu.get_by_role("button", name="Operations").click()  # the work queue and staffing
+    main_menu.get_by_role("link", name="Work queue").click()
     page.wait_for_url("**/work/")
     assert page.get_by_role("heading", name="Work queue").is_visible()
     assert page.get_by_test_id("load-A0001").inner_text() == "0"
