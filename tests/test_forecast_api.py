@@ -180,6 +180,30 @@ def test_page_adjustment_form_saves_and_refuses_bad_input(client, forecast):
     assert all(abs(r.contacts - r.base_contacts * 1.25) < 1e-3 for r in rows)
 
 
+def test_page_withdraws_an_adjustment_of_its_own_process_only(client, forecast):
+    client.force_login(forecast.ops)
+    with time_machine.travel(NOW, tick=False):
+        client.post(PAGE, {"action": "adjust", "day": "2026-12-05", "percent": "25", "note": "Black Friday"})
+        adjustment = ForecastAdjustment.objects.get()
+        page = client.get(PAGE, {"date": "2026-12-05"}).content.decode()
+        assert 'data-testid="withdraw-form"' in page and 'value="withdraw"' in page
+        bravo = client.post("/workforce/BRAVO-VOICE/forecast/", {"action": "withdraw", "adjustment": adjustment.pk})
+        assert bravo.status_code == 404  # another client's process is not in ops_alpha's scope
+        gone = client.post(PAGE, {"action": "withdraw", "adjustment": "12x"}, follow=True)
+        assert "No such adjustment on this process." in gone.content.decode()
+        ok = client.post(PAGE, {"action": "withdraw", "adjustment": adjustment.pk})
+        assert ok.status_code == 302
+        again = client.post(PAGE, {"action": "withdraw", "adjustment": adjustment.pk}, follow=True)
+        assert "already withdrawn" in again.content.decode()
+        page = client.get(PAGE, {"date": "2026-12-05"}).content.decode()
+        rows = list(csv.reader(io.StringIO(_page(client, forecast.ops, export="adjustments").content.decode())))
+    adjustment.refresh_from_db()
+    assert adjustment.withdrawn_by == forecast.ops and "withdrawn" in page and 'data-testid="withdraw-form"' not in page
+    assert rows[0][-2:] == ["withdrawn_by", "withdrawn_at_utc"] and rows[1][-2] == "ops_alpha"
+    rows = services.Forecast.objects.filter(local_date=date(2026, 12, 5), process=forecast.process)
+    assert all(abs(r.contacts - r.base_contacts) < 1e-3 for r in rows)
+
+
 def test_page_method_form_pins_and_recompute_runs(client, forecast, django_capture_on_commit_callbacks):
     client.force_login(forecast.ops)
     with time_machine.travel(NOW, tick=False):

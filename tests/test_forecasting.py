@@ -299,6 +299,37 @@ def test_adjustments_scale_future_intervals_and_multiply(process, frozen):
     assert listed[0].created_at == NOW
 
 
+def test_withdrawn_adjustment_is_kept_and_no_longer_applied(process, frozen):
+    _history_for(process)
+    services.forecast_run(process=process)
+    planner, lead = UserFactory(username="planner"), UserFactory(username="lead")
+    day = TODAY + timedelta(days=3)
+    campaign = services.forecast_adjustment_create(
+        process=process, user=planner, percent="50", note="Campaign", day=day
+    )
+    services.forecast_adjustment_create(process=process, user=planner, percent="-10", note="Holiday", day=day)
+    rows = selectors.forecast_for_day(process, day)
+    assert all(row.contacts == pytest.approx(row.base_contacts * 1.5 * 0.9, abs=1e-3) for row in rows)
+
+    services.forecast_adjustment_withdraw(process=process, adjustment_id=str(campaign.pk), user=lead)
+    rows = selectors.forecast_for_day(process, day)
+    assert all(row.contacts == pytest.approx(row.base_contacts * 0.9, abs=1e-3) for row in rows)
+    campaign.refresh_from_db()
+    assert campaign.withdrawn_by == lead and campaign.withdrawn_at == NOW and campaign.note == "Campaign"
+    assert [a.note for a in selectors.forecast_adjustment_list(process)] == ["Holiday", "Campaign"]
+    # A later run does not bring it back.
+    services.forecast_run(process=process)
+    rows = selectors.forecast_for_day(process, day)
+    assert all(row.contacts == pytest.approx(row.base_contacts * 0.9, abs=1e-3) for row in rows)
+
+    for bad in (campaign.pk, "abc", "", "99999999999999999999", "-1", 0):
+        with pytest.raises(ValidationError) as caught:
+            services.forecast_adjustment_withdraw(process=process, adjustment_id=bad, user=lead)
+        assert "adjustment" in caught.value.message_dict
+    campaign.refresh_from_db()
+    assert campaign.withdrawn_by == lead  # the first withdrawal is kept as it was
+
+
 def test_adjustment_validation_errors_are_clear(process, frozen):
     def refused(**kwargs):
         base = {"process": process, "user": None, "percent": "10", "note": "x", "day": TODAY}

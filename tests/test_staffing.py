@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from calendars.models import OpeningHours, ServiceCalendar
 from tests.factories import AgentFactory, ClientFactory, ProcessFactory, SLATargetFactory, TeamFactory
+from workforce import plan as plan_module
 from workforce import staffing
 from workforce.intervals import day_intervals
 from workforce.models import Forecast, PlanningSettings
@@ -87,6 +88,20 @@ def test_defaults_without_a_target_or_settings_and_with_settings(voice):
     row = next(i for i in plan.intervals if i.contacts)
     assert (row.required, row.required_with_shrinkage) == (14, 28)  # ⌈14 ÷ 0.5⌉
     assert plan.fte == 28 * 0.5 / 7
+
+
+def test_only_a_floor_target_sets_the_staffing_target(voice):
+    """A `<=` service-level target is a cap, not a floor: staffing uses the default 80 %, as the
+    contract-aware plan does (which has no floor to plan for then)."""
+    voice.sla_targets.update(comparator="<=", target=95)
+    forecast(voice, at(voice, DAY, 9), 100, 180)
+    plan = staffing.plan_day(voice, DAY)
+    assert (plan.inputs.target, plan.inputs.target_source) == (80, "default")
+    assert plan_module.floor_target(voice.sla_targets.all()) is None
+    voice.sla_targets.update(comparator=">=", target=95)
+    plan = staffing.plan_day(voice, DAY)
+    assert (plan.inputs.target, plan.inputs.target_source) == (95, "SLA target")
+    assert plan_module.floor_target(voice.sla_targets.all()).target == 95
 
 
 def test_a_closed_interval_needs_nobody_even_with_a_forecast():

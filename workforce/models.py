@@ -161,7 +161,8 @@ class ForecastAccuracy(models.Model):
 
 class ForecastAdjustment(models.Model):
     """A planner's scaling of the forecast contacts of [start, end) by `percent` (+20 = 20 % more,
-    −50 = half), with the reason; kept with who and when, applied on every later forecast."""
+    −50 = half), with the reason; kept with who and when, applied on every later forecast until it
+    is withdrawn (then kept, with who withdrew it and when, and no longer applied)."""
 
     process = models.ForeignKey("processes.Process", on_delete=models.CASCADE, related_name="+")
     start = models.DateTimeField(help_text="First interval scaled (UTC).")
@@ -175,6 +176,10 @@ class ForecastAdjustment(models.Model):
     note = models.CharField(max_length=500)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Withdrawn, not deleted: the forecast no longer applies it, the page and CSV still show it.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")  # fmt: skip
 
     objects = ScopedQuerySet.as_manager()
     scope_via = "process"

@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from processes.models import Comparator, Metric, SLATarget, SLFormula
+from processes.models import SLATarget, SLFormula
 from reporting.models import DailyKpi
 from reporting.periods import month_bounds
 from reporting.selectors import kpi_sums
@@ -59,6 +59,7 @@ from sla.compliance import local_today
 from workforce import erlang
 from workforce.intervals import day_bounds, planning_start
 from workforce.models import Forecast, PlanningSettings
+from workforce.staffing import floor_target
 
 # Erlang C never reaches 100 %: a nominal target of 100 % is planned at this (a fraction).
 HIGHEST_PLANNABLE = 0.9999
@@ -336,13 +337,6 @@ def _hours(value: float) -> str:
 
 
 # --- building the plan ---------------------------------------------------------------------------
-
-
-def floor_target(targets) -> SLATarget | None:
-    """The service-level floor among a process's SLA targets: metric `service_level`, comparator
-    `>=`; None without one."""
-    floors = [t for t in targets if t.metric == Metric.SERVICE_LEVEL and t.comparator == Comparator.AT_LEAST]
-    return max(floors, key=lambda t: t.target, default=None)
 
 
 def remaining_start(now: datetime, tz: ZoneInfo, minutes: int) -> datetime:

@@ -118,5 +118,9 @@ def forecast_accuracy(process) -> list[MethodAccuracy]:
 
 
 def forecast_adjustment_list(process):
-    """The process's adjustments, newest first, with who made them."""
-    return ForecastAdjustment.objects.of(process=process).select_related("created_by").order_by("-created_at", "-pk")
+    """The process's adjustments (applied and withdrawn), newest first, with who made them."""
+    return (
+        ForecastAdjustment.objects.of(process=process)
+        .select_related("created_by", "withdrawn_by")
+        .order_by("-created_at", "-pk")
+    )

@@ -179,7 +179,9 @@ def _insert_forecasts(rows: list[tuple]) -> None:
 def _adjustments(process) -> list[tuple[datetime, datetime, float]]:
     return [
         (a.start, a.end, float(a.percent))
-        for a in ForecastAdjustment.objects.of(process=process).only("start", "end", "percent")
+        for a in ForecastAdjustment.objects.of(process=process)
+        .filter(withdrawn_at__isnull=True)
+        .only("start", "end", "percent")
     ]
 
 
@@ -264,6 +266,27 @@ def forecast_adjustment_create(
                                     created_by=user if getattr(user, "is_authenticated", False) else None)  # fmt: skip
     adjustment.full_clean(exclude=["process", "created_by"])
     adjustment.save()
+    forecast_adjustments_apply(process=process)
+    return adjustment
+
+
+@transaction.atomic
+def forecast_adjustment_withdraw(*, process, adjustment_id, user) -> ForecastAdjustment:
+    """Withdraw one of the process's adjustments: it is kept (with who withdrew it and when) and
+    no longer applied; the stored future forecast is recomputed from the remaining ones at once.
+    Withdrawing twice is refused (the first withdrawal is kept as it was)."""
+    raw = str(adjustment_id).strip()
+    try:
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            raise ForecastAdjustment.DoesNotExist
+        adjustment = ForecastAdjustment.objects.of(process=process).select_for_update().get(pk=int(raw))
+    except ForecastAdjustment.DoesNotExist:
+        raise ValidationError({"adjustment": "No such adjustment on this process."}) from None
+    if adjustment.withdrawn_at is not None:
+        raise ValidationError({"adjustment": "This adjustment was already withdrawn."})
+    adjustment.withdrawn_at = timezone.now()
+    adjustment.withdrawn_by = user if getattr(user, "is_authenticated", False) else None
+    adjustment.save(update_fields=["withdrawn_at", "withdrawn_by"])
     forecast_adjustments_apply(process=process)
     return adjustment
 

@@ -8,7 +8,8 @@ Inputs, per process:
 - C = `Forecast.contacts` of the interval (0 where no forecast row exists or the interval is
   closed in the process's service calendar, i.e. has no open second);
 - h = `Forecast.aht` ÷ the planning concurrency (chat: contacts handled at once);
-- the target: the process's SLA target of metric `service_level` (else 80 %), capped just
+- the target: the process's SLA floor of metric `service_level` (comparator `>=`; else 80 %,
+  also when its only service-level target is a `<=` one), capped just
   below 100 % (no finite staffing reaches 100 %), within t = `process.sl_threshold_seconds`;
 - maximum occupancy, shrinkage, concurrency and paid hours per FTE from its PlanningSettings row
   (85 %, 30 %, 1 and 8 h when it has none);
@@ -51,7 +52,7 @@ from django.db.models import Count
 from agents.models import Agent
 from calendars.models import ServiceCalendar
 from calendars.open_time import CalendarSpec
-from processes.models import SLATarget
+from processes.models import Comparator, Metric, SLATarget
 from sla.compliance import local_today
 from workforce import erlang
 from workforce.intervals import day_intervals
@@ -177,10 +178,10 @@ def load_inputs(processes) -> dict[int, Inputs]:
     """The staffing inputs of loaded (scoped) processes, in four queries whatever their number."""
     processes = list(processes)
     settings = {s.process_id: s for s in PlanningSettings.objects.of(process__in=processes)}
-    targets = {
-        t.process_id: float(t.target)
-        for t in SLATarget.objects.of(process__in=processes).filter(metric="service_level")
-    }
+    by_process = defaultdict(list)
+    for t in SLATarget.objects.of(process__in=processes).filter(metric=Metric.SERVICE_LEVEL):
+        by_process[t.process_id].append(t)
+    targets = {pid: float(floor.target) for pid, found in by_process.items() if (floor := floor_target(found))}
     counts = dict(
         Agent.objects.of(processes__in=processes)
         .filter(active=True)
@@ -189,6 +190,14 @@ def load_inputs(processes) -> dict[int, Inputs]:
         .values_list("processes", "n")
     )
     return {p.pk: _inputs(p, settings.get(p.pk), targets.get(p.pk), counts.get(p.pk, 0)) for p in processes}
+
+
+def floor_target(targets) -> SLATarget | None:
+    """The service-level floor among a process's SLA targets: metric `service_level`, comparator
+    `>=`; None without one. A `<=` service-level target caps the figure instead of setting a floor,
+    so staffing (and the plan) ignore it and use the default target."""
+    floors = [t for t in targets if t.metric == Metric.SERVICE_LEVEL and t.comparator == Comparator.AT_LEAST]
+    return max(floors, key=lambda t: t.target, default=None)
 
 
 def _inputs(process, planning, target, scheduled) -> Inputs:

@@ -36,7 +36,8 @@ def _pct(value):
 
 class ForecastPageView(ScopedMixin, TemplateView):
     """GET: the page (or `?export=intervals|accuracy|adjustments` as CSV); POST `action`:
-    `recompute` (queues the forecast run), `method` (pin or unpin), `adjust` (add an adjustment)."""
+    `recompute` (queues the forecast run), `method` (pin or unpin), `adjust` (add an adjustment),
+    `withdraw` (withdraw the adjustment whose id is `adjustment`)."""
 
     capability = "workforce.view"
     model = Process
@@ -83,8 +84,17 @@ class ForecastPageView(ScopedMixin, TemplateView):
             self.adjustment_form = AdjustmentForm(request.POST)
             if self.adjust():
                 return self.back()
+        elif action == "withdraw":
+            try:
+                services.forecast_adjustment_withdraw(process=self.process, user=request.user,
+                                                      adjustment_id=request.POST.get("adjustment", ""))  # fmt: skip
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.message_dict.get("adjustment", exc.messages)))
+            else:
+                messages.success(request, "Adjustment withdrawn: the forecast no longer applies it.")
+            return self.back()
         else:
-            messages.error(request, "Nothing to do: choose recompute, a method or an adjustment.")
+            messages.error(request, "Nothing to do: choose recompute, a method, an adjustment or a withdrawal.")
             return self.back()
         return self.render_to_response(self.get_context_data(), status=400)
 
@@ -194,9 +204,12 @@ class ForecastPageView(ScopedMixin, TemplateView):
             for line in table:
                 writer.writerow([line["day"].isoformat(), *["" if w is None else w for w in line["wapes"]]])
         else:
-            writer.writerow(["start_local", "end_local", "zone", "percent", "note", "created_by", "created_at_utc"])
+            writer.writerow(["start_local", "end_local", "zone", "percent", "note", "created_by", "created_at_utc",
+                             "withdrawn_by", "withdrawn_at_utc"])  # fmt: skip
             for a in selectors.forecast_adjustment_list(self.process):
                 start, end = a.start.astimezone(self.tz), a.end.astimezone(self.tz)
                 writer.writerow([start.isoformat(), end.isoformat(), self.process.timezone, float(a.percent), a.note,
-                                 a.created_by.username if a.created_by else "", a.created_at.isoformat()])  # fmt: skip
+                                 a.created_by.username if a.created_by else "", a.created_at.isoformat(),
+                                 a.withdrawn_by.username if a.withdrawn_by else "",
+                                 a.withdrawn_at.isoformat() if a.withdrawn_at else ""])  # fmt: skip
         return response
