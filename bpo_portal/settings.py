@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "agents",
     "quality",
     "reporting",
+    "recompute",
     "sla",
     "workforce",
     "dashboards",
@@ -308,7 +309,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "monthly-client-reports": {"task": "reporting.generate_due_reports", "schedule": crontab(minute=5)},
     # Nightly forecast of every active process (backtest, method, the next 42 days), 02:30 UTC.
     "forecast-all": {"task": "workforce.forecast_all", "schedule": crontab(hour=2, minute=30)},
+    # Recompute shards whose message was lost or whose worker died: queued again.
+    "requeue-stale-recompute-shards": {"task": "recompute.requeue_stale_shards", "schedule": 300},
 }
+# A recompute shard queued or started this long ago and not finished is queued again (it is
+# idempotent: a slow shard run twice rewrites the same rows).
+RECOMPUTE_SHARD_STALE_SECONDS = env_int("RECOMPUTE_SHARD_STALE_SECONDS", 1800, minimum=60)
 
 # --- Monthly reports ------------------------------------------------------------------------------
 REPORTS_HOUR = env_int("REPORTS_HOUR", 6, minimum=0)

@@ -56,6 +56,7 @@ urlpatterns = [
     path("reports/", include("sla.urls")),
     path("workforce/", include("workforce.urls")),
     path("calendars/", include("calendars.urls")),
+    path("recompute/", include("recompute.urls")),
     path("", include("agents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.permissions import has_capability
 from accounts.scoping import effective_role
 from bpo_portal.drf import required_capability
+from recompute.models import RecomputeRun
 from tests.conftest import api_as
 from tests.test_reports import pdf_text
 
@@ -180,6 +181,10 @@ def _object_for(model, tenant):
         return getattr(_quality(tenant), _QUALITY_OBJECTS[label])
     if label == "sla.report":
         return _report(tenant)
+    if label == "recompute.recomputerun":  # operator data, not a tenant's: one run for every walk
+        from recompute.services import run_create
+
+        return RecomputeRun.objects.first() or run_create()
     return {
         "clients.client": tenant.client,
         "processes.process": tenant.process,

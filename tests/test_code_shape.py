@@ -19,11 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = (
     "accounts",
     "clients",
+    "calendars",
     "processes",
     "agents",
     "quality",
     "work",
     "reporting",
+    "recompute",
     "sla",
     "workforce",
     "dashboards",

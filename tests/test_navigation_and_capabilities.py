@@ -54,6 +54,7 @@ CAPABILITY_ROLES = {
     "workforce.view": MANAGERS | {"team_leader"},
     "calendars.view": MANAGERS | {"team_leader"},
     "calendars.manage": MANAGERS,
+    "recompute.run": {"admin"},
 }
 
 HOME = ("Home", "/", "house")
@@ -85,9 +86,18 @@ MANAGER_MENU = [
     QUALITY,
     ("Master data", "database", [CLIENTS, PROCESSES, CALENDARS, TEAMS, AGENTS, USERS]),
 ]
+# Administrators also run recomputes across workers (Operations → Recompute).
+RECOMPUTE = ("Recompute", "/recompute/", "arrow-repeat")
+ADMIN_MENU = [
+    HOME,
+    DASHBOARD,
+    (OPERATIONS[0], OPERATIONS[1], [*OPERATIONS[2][:4], RECOMPUTE, OPERATIONS[2][4]]),
+    QUALITY,
+    MANAGER_MENU[4],
+]
 
 MENUS = {
-    "admin": MANAGER_MENU,
+    "admin": ADMIN_MENU,
     "ops_manager": MANAGER_MENU,
     "team_leader": [
         HOME,
@@ -145,7 +155,9 @@ def test_each_roles_menu_is_the_portals_menu(role):
 
 
 GROUP_OF = {
-    **dict.fromkeys(["Work queue", "Staffing", "My work", "Imports", "Reports", "API documentation"], "Operations"),
+    **dict.fromkeys(
+        ["Work queue", "Staffing", "My work", "Imports", "Reports", "Recompute", "API documentation"], "Operations"
+    ),
     **dict.fromkeys(["Clients", "Processes", "Calendars", "Teams", "Agents", "Users"], "Master data"),
 }
 

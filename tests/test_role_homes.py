@@ -234,6 +234,7 @@ def _menu(user, path="/"):
 
 
 OPERATIONS = ["Work queue", "Staffing", "Imports", "Reports", "API documentation"]
+ADMIN_OPERATIONS = ["Work queue", "Staffing", "Imports", "Reports", "Recompute", "API documentation"]
 MASTER_DATA = ["Clients", "Processes", "Calendars", "Teams", "Agents", "Users"]
 
 
@@ -245,7 +246,7 @@ MASTER_DATA = ["Clients", "Processes", "Calendars", "Teams", "Agents", "Users"]
             [
                 ("Home", []),
                 ("Dashboard", []),
-                ("Operations", OPERATIONS),
+                ("Operations", ADMIN_OPERATIONS),
                 ("Quality", []),
                 ("Master data", MASTER_DATA),
             ],
