@@ -65,6 +65,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session and the user are read: the whole request reads from one database
+    # (the replica only for REPLICA_READ_PATHS, never after a write; bpo_portal/replica.py).
+    "bpo_portal.replica.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,6 +111,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+# An optional streaming replica of the primary for the heavy reads (bpo_portal/replica.py): the
+# dashboards, the client portal and the figure APIs read from it while it keeps up, reports only
+# when it has caught up; a writer reads the primary for REPLICA_PIN_SECONDS after its write.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", "")
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql" or DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL for both the primary and the replica.")
+DATABASE_ROUTERS = ["bpo_portal.replica.ReplicaRouter"]
+REPLICA_READ_PATHS = tuple(
+    env_list(
+        "REPLICA_READ_PATHS", ["/dashboard/", "/api/v1/kpis/", "/api/v1/sla/", "/api/v1/forecast/", "/api/v1/staffing/"]
+    )  # fmt: skip
+)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15, minimum=1)
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10, minimum=0)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 2, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

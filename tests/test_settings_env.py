@@ -31,6 +31,10 @@ def start(env: dict, code: str = "import django; django.setup()") -> subprocess.
         ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE"),
         ({"DJANGO_DEBUG": "false"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY"),
+        ({"DATABASE_REPLICA_URL": "postgres://h:5433/db"}, "DATABASE_REPLICA_URL"),  # the primary is SQLite
+        ({"DATABASE_URL": "postgres://h/db", "DATABASE_REPLICA_URL": "mysql://h/db"}, "DATABASE_REPLICA_URL"),
+        ({"REPLICA_PIN_SECONDS": "0"}, "REPLICA_PIN_SECONDS"),
+        ({"REPLICA_READ_PATHS": "/dashboard/,,/api/"}, "REPLICA_READ_PATHS"),
     ],
 )
 def test_bad_environment_value_fails_start_up_naming_the_variable(env, named):
@@ -86,3 +90,16 @@ def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_a_replica_url_adds_the_replica_database_and_its_router():
+    result = start(
+        {
+            "DATABASE_URL": "postgres://u@db.internal/portal",
+            "DATABASE_REPLICA_URL": "postgres://u@replica.internal/portal",
+        },
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.DATABASES['replica']['HOST'], s.DATABASE_ROUTERS[0], s.REPLICA_PIN_SECONDS)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["replica.internal", "bpo_portal.replica.ReplicaRouter", "15"]

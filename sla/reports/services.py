@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scoping import CLIENT
+from bpo_portal.replica import reads_from_replica
 from bpo_portal.tasks import enqueue_safely
 from clients.models import Client
 from reporting.models import DailyKpi
@@ -63,7 +64,10 @@ def report_generate(
     files = _Files(folder, f"{client.code}-{month:%Y-%m}-sla-report")
     started = time.perf_counter()
     try:
-        data = report_data_build(client=client, month=month, now=now)
+        # From the read replica only when it has replayed everything written so far (never a
+        # lagging one), else the primary (bpo_portal.replica).
+        with reads_from_replica(strict=True):
+            data = report_data_build(client=client, month=month, now=now)
         files.work.mkdir(parents=True)
         with transaction.atomic():
             number = (ReportVersion.objects.filter(report=report).aggregate(n=Max("number"))["n"] or 0) + 1
