@@ -88,15 +88,15 @@ def test_pages_read_the_replica_until_the_user_writes(real_databases):
     browser = Browser()
     browser.force_login(user)
     _wait_caught_up()
-    first = browser.get("/dashboard/")
+    first = browser.get("/dashboard/overview/")
     assert first.status_code == 200 and first["X-Read-From"] == "replica"
     assert browser.get("/processes/").get("X-Read-From") is None  # not a replica path
-    wrote = browser.post("/dashboard/", {})  # any write (here refused: the page takes no POST)
+    wrote = browser.post("/dashboard/overview/", {})  # any write (here refused: the page takes no POST)
     assert replica.PIN_COOKIE in wrote.cookies
-    pinned = browser.get("/dashboard/")
+    pinned = browser.get("/dashboard/overview/")
     assert pinned.status_code == 200 and pinned["X-Read-From"] == "primary (pinned after a write)"
     browser.cookies.pop(replica.PIN_COOKIE)
-    assert browser.get("/dashboard/")["X-Read-From"] == "replica"
+    assert browser.get("/dashboard/overview/")["X-Read-From"] == "replica"
 
 
 def test_a_lagging_replica_is_left_alone_and_reports_never_use_it(real_databases, settings):
@@ -117,10 +117,10 @@ def test_a_lagging_replica_is_left_alone_and_reports_never_use_it(real_databases
     assert not Client.objects.using(replica.REPLICA).filter(code=real_databases).exists()
     settings.REPLICA_MAX_LAG_SECONDS = 3600
     replica.reset_health()
-    assert browser.get("/dashboard/")["X-Read-From"] == "replica"
+    assert browser.get("/dashboard/overview/")["X-Read-From"] == "replica"
     settings.REPLICA_MAX_LAG_SECONDS = 0
     replica.reset_health()
-    assert browser.get("/dashboard/")["X-Read-From"] == "primary"
+    assert browser.get("/dashboard/overview/")["X-Read-From"] == "primary"
     assert replica._health.reason.startswith("replay ")
     _resume()
     _wait_caught_up()
