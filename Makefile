@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Worker processes of `make test` (pytest-xdist; 0 runs the tests in the pytest process itself).
+# Tests that must not run side by side share an xdist_group (tests/conftest.py), which
+# --dist loadgroup keeps on one worker.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install install-dev demo run migrate worker beat test lint format bench clean help
 
@@ -62,7 +66,7 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python bench/run.py

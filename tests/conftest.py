@@ -31,6 +31,33 @@ def require(condition: bool, reason: str):
     pytest.skip(reason)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook, see below
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), tests that must not run side
+    by side share an xdist_group, which one worker runs in order. The real-worker tests are one
+    group: their worker processes share the Redis database of CELERY_TEST_BROKER_URL (broker,
+    results and the workers' cache, whose keys do not name the test database), so two of them at
+    once on two workers' test databases could read each other's cached figures. The browser crawl
+    (tests/test_browser_crawl.py) is a group of its own: its module fixture seeds the demo, and
+    would do so again on every worker that ran one of its roles.
+
+    pytest-xdist 3.8 marks a test's group by appending "@<group>" to `item._nodeid`, which
+    pytest 9.2 no longer reads (the node id lives in `item._id`): --dist loadgroup then silently
+    runs grouped tests on any worker. This does what xdist means to do, on pytest's own field."""
+    for item in items:
+        if item.get_closest_marker("celery_worker") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("celery_worker"))
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
+        if names and "@" not in item.nodeid and hasattr(item, "_id"):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -30,7 +30,7 @@ from tests.conftest import ROOT
 # Each test runs in a transaction rolled back afterwards (sessions of the sign-ins); the seeded
 # demo below it was committed once by the module fixture. The mark also makes pytest-django
 # create the test database when this file runs alone.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db, pytest.mark.xdist_group("browser_crawl")]
 
 ROLES = ["admin", "ops", "ops.acme", "tl.north", "qa", "agent", "client.acme"]
 NAV_LINKS = 'nav[aria-label="Main"] a.nav-link[href], nav[aria-label="Main"] a.dropdown-item[href]'

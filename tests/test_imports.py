@@ -315,6 +315,7 @@ def _flags_by_definition() -> dict[str, bool]:
         return {external_id: bool(flag) for external_id, flag in cursor.fetchall()}
 
 
+@pytest.mark.xdist_group("imports_fcr_only_marks")  # with the test below it, on one xdist worker
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     data=interactions(),
@@ -360,6 +361,7 @@ def test_repeat_flags_follow_the_definition_through_imports_and_re_imports(alpha
 _fcr_only_marks_seen: list[int] = []
 
 
+@pytest.mark.xdist_group("imports_fcr_only_marks")
 def test_the_flag_property_test_exercised_fcr_only_marks():
     """Runs after the property test above (file order): some of its examples had FCR-only marks."""
     if not _fcr_only_marks_seen:
@@ -617,6 +619,7 @@ def _mostly_valid(draw):
     return values
 
 
+@pytest.mark.xdist_group("imports_fast_path")  # with the test below it, on one xdist worker
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=st.lists(st.one_of(_records(), _mostly_valid()), min_size=1, max_size=20))
 def test_the_validators_fast_path_equals_the_detailed_checks(alpha, records):
@@ -648,6 +651,7 @@ def test_the_validators_fast_path_equals_the_detailed_checks(alpha, records):
 _fast_path_valid: list[bool] = []
 
 
+@pytest.mark.xdist_group("imports_fast_path")
 def test_the_fast_path_test_saw_valid_and_invalid_records():
     if not _fast_path_valid:
         pytest.skip("the property test did not run")
