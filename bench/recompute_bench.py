@@ -76,7 +76,7 @@ class Workers:
         from celery import Celery
 
         self.queue = f"bench-{uuid.uuid4().hex[:10]}"
-        self.sender = Celery("bench-sender", broker=broker)
+        self.sender = Celery("bench-sender", broker=broker, set_as_current=False)
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": broker, "LOG_LEVEL": "WARNING"}
         self.processes = [
             subprocess.Popen(

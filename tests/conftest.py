@@ -172,6 +172,10 @@ def celery_worker_process(transactional_db):
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
     queue = f"test-{uuid.uuid4().hex[:12]}"
+    # The sender becomes Celery's current app while the test runs (shared tasks queued by the test's
+    # own writes go to the broker, not run eagerly in-process: the real-worker tests rely on it);
+    # the portal's eager app is made current again afterwards, for every later test in this
+    # process (pytest-xdist runs others after these on the same worker).
     sender = Celery("test-sender", broker=broker, backend=broker)
     started = []
 
@@ -219,6 +223,9 @@ def celery_worker_process(transactional_db):
                     process.kill()
             log.close()
         sender.close()
+        from bpo_portal.celery import app as portal_app
+
+        portal_app.set_current()
 
 
 # --- browser ----------------------------------------------------------------------------------------
