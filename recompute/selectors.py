@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Value, When
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from recompute.models import RecomputeRun, RecomputeShard, RunStatus, ShardStatus
@@ -57,19 +58,28 @@ class Progress:
 
 
 def run_progress(run: RecomputeRun, *, now=None) -> Progress:
+    return runs_progress([run], now=now)[run.pk]
+
+
+def runs_progress(runs: list[RecomputeRun], *, now=None) -> dict[int, Progress]:
+    """The progress of each run, from one read of their shards (the list page shows many runs)."""
     now = now or timezone.now()
-    counts = dict(
-        RecomputeShard.objects.filter(run=run).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    days_total = days_done = rows = 0
-    for start, end, status, written in RecomputeShard.objects.filter(run=run).values_list(
-        "start", "end", "status", "rows"
+    tallies = {run.pk: {"counts": Counter(), "days_total": 0, "days_done": 0, "rows": 0} for run in runs}
+    for run_id, start, end, status, written in RecomputeShard.objects.filter(run__in=runs).values_list(
+        "run_id", "start", "end", "status", "rows"
     ):
+        tally = tallies[run_id]
         days = (end - start).days + 1
-        days_total += days
+        tally["counts"][status] += 1
+        tally["days_total"] += days
         if status == ShardStatus.DONE:
-            days_done += days
-            rows += written
+            tally["days_done"] += days
+            tally["rows"] += written
+    return {run.pk: _progress(run, tallies[run.pk], now) for run in runs}
+
+
+def _progress(run: RecomputeRun, tally: dict, now) -> Progress:
+    counts, days_total, days_done = tally["counts"], tally["days_total"], tally["days_done"]
     finished = run.finished_at or (now if run.status not in (RunStatus.DONE, RunStatus.FAILED) else None)
     elapsed = (finished - run.started_at).total_seconds() if run.started_at and finished else None
     eta = None
@@ -77,13 +87,13 @@ def run_progress(run: RecomputeRun, *, now=None) -> Progress:
         eta = elapsed * (days_total - days_done) / days_done
     return Progress(
         total=sum(counts.values()),
-        done=counts.get(ShardStatus.DONE, 0),
-        failed=counts.get(ShardStatus.FAILED, 0),
-        running=counts.get(ShardStatus.RUNNING, 0),
-        pending=counts.get(ShardStatus.PENDING, 0),
+        done=counts[ShardStatus.DONE],
+        failed=counts[ShardStatus.FAILED],
+        running=counts[ShardStatus.RUNNING],
+        pending=counts[ShardStatus.PENDING],
         days_total=days_total,
         days_done=days_done,
-        rows=rows,
+        rows=tally["rows"],
         elapsed_seconds=elapsed,
         eta_seconds=eta,
     )

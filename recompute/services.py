@@ -165,7 +165,6 @@ def _claim(shard_id: int) -> RecomputeShard | None:
         RecomputeRun.objects.filter(pk=shard.run_id, started_at__isnull=True).update(
             started_at=now, status=RunStatus.RUNNING
         )
-        RecomputeRun.objects.filter(pk=shard.run_id, status=RunStatus.QUEUED).update(status=RunStatus.RUNNING)
     return shard
 
 

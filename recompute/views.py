@@ -26,7 +26,8 @@ class RunListView(ScopedMixin, View):
 
     def render_page(self, form, status=200):
         runs = list(selectors.run_list()[:LIST_LIMIT])
-        rows = [(run, selectors.run_progress(run)) for run in runs]
+        progress = selectors.runs_progress(runs)
+        rows = [(run, progress[run.pk]) for run in runs]
         return render(self.request, self.template_name, {"form": form, "rows": rows}, status=status)
 
     def get(self, request):
